@@ -1,0 +1,104 @@
+/*
+ * api.h - the operation handlers and what they share.
+ *
+ * One file per resource family (domains.c, fields.c, ...) holds the
+ * handlers of its operations and exports a binding table naming them;
+ * dispatch.c joins the tables.  A handler reads ctx->input (already
+ * validated against the model), does its work through store.h, and either
+ * sets ctx->output and returns 0, or fails through api_fail()/
+ * api_not_found() and returns -1.
+ */
+#ifndef CASESD_API_H
+#define CASESD_API_H
+
+#include <jansson.h>
+#include <stdbool.h>
+
+#include "http/request.h"
+
+typedef struct {
+    const char *operation; /* model operation name, e.g. "CreateDomain" */
+    api_handler handler;
+} api_binding;
+
+/* Binding tables, each ended by {NULL, NULL}. */
+extern const api_binding domains_api[];
+extern const api_binding fields_api[];
+extern const api_binding layouts_api[];
+extern const api_binding templates_api[];
+extern const api_binding tags_api[];
+extern const api_binding events_api[];
+
+/* The handler for an operation name, or NULL when none is implemented. */
+api_handler api_handler_for(const char *operation);
+/* Fills handlers[i] with the handler of svc->operations[i] (NULL when not
+ * implemented), so requests find theirs by index.  -1 when svc has more
+ * operations than APP_MAX_OPERATIONS. */
+int api_bind_handlers(const model_service *svc, api_handler *handlers);
+
+/* Records an error on ctx and returns -1. */
+int api_fail(request_ctx *ctx, error_code code, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+/* Records a ResourceNotFoundException for (type, id) and returns -1. */
+int api_not_found(request_ctx *ctx, const char *type, const char *id);
+/* Maps a failed store status to an InternalServerException; returns -1. */
+int api_store_failed(request_ctx *ctx, int status);
+
+#endif
+
+/* --- helpers shared by the handlers (api/common.c) ------------------------- */
+
+/* The string member name of ctx->input, or NULL when absent. */
+const char *api_input_str(const request_ctx *ctx, const char *name);
+/* The integer member name of ctx->input, or fallback when absent. */
+long long api_input_int(const request_ctx *ctx, const char *name,
+                        long long fallback);
+
+/* An ISO-8601 JSON string for ms since the epoch (new reference). */
+json_t *api_time(int64_t ms);
+
+/*
+ * Loads a configuration record; a missing one (or, for kind != RES_DOMAIN,
+ * one whose domain is missing) becomes a ResourceNotFoundException.
+ * out->doc is a new reference the caller releases.  Returns 0 or -1.
+ */
+int api_load_record(request_ctx *ctx, resource_kind kind,
+                    const char *domain_id, const char *id, store_record *out);
+/* Checks that the domain exists (404 otherwise). Returns 0 or -1. */
+int api_require_domain(request_ctx *ctx, const char *domain_id);
+
+/* The ARN of a resource in the caller's scope (arena-owned). */
+char *api_arn(request_ctx *ctx, resource_kind kind, const char *domain_id,
+              const char *id);
+
+/* Sets member "tags" of obj to the tags of arn. Returns 0 or -1. */
+int api_attach_tags(request_ctx *ctx, json_t *obj, const char *arn);
+
+/*
+ * Pagination over a listing ordered by store sequence numbers (used by
+ * api_list_records; direct use only for listings that are not records).  The token
+ * context is the operation, the caller's scope and listing (e.g. the
+ * domain id plus any filter), so a token cannot be replayed elsewhere.
+ * api_page_start decodes input "nextToken" into *after_seq (0 when absent);
+ * a bad token is a ValidationException.  api_page_finish sets on out a
+ * "nextToken" that resumes after last_seq; call it only when more follow.
+ */
+int api_page_start(request_ctx *ctx, const char *listing, int64_t *after_seq);
+int api_page_finish(request_ctx *ctx, const char *listing, json_t *out,
+                    int64_t last_seq);
+
+/* Builds the list item for rec (new reference), or NULL to leave rec out. */
+typedef json_t *(*api_item_fn)(request_ctx *ctx, const store_record *rec,
+                               void *arg);
+/*
+ * A whole List operation over configuration records: reads maxResults
+ * (default_max when absent) and nextToken from the input, walks records of
+ * kind in domain_id (NULL for domains) in creation order, and sets
+ * ctx->output to {member: [items], nextToken?}.  Deleted records are
+ * skipped unless include_deleted.  listing extends the token context with
+ * any filter the operation applies.  Returns 0 or -1.
+ */
+int api_list_records(request_ctx *ctx, resource_kind kind,
+                     const char *domain_id, const char *listing,
+                     bool include_deleted, int default_max, const char *member,
+                     api_item_fn item, void *arg);

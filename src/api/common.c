@@ -1,0 +1,199 @@
+/* common.c - helpers shared by the operation handlers (see api.h). */
+#include <stdlib.h>
+#include <string.h>
+
+#include "api/api.h"
+#include "util/arn.h"
+#include "util/timeutil.h"
+
+const char *api_input_str(const request_ctx *ctx, const char *name)
+{
+    return json_string_value(json_object_get(ctx->input, name));
+}
+
+long long api_input_int(const request_ctx *ctx, const char *name,
+                        long long fallback)
+{
+    json_t *v = json_object_get(ctx->input, name);
+    return json_is_integer(v) ? json_integer_value(v) : fallback;
+}
+
+json_t *api_time(int64_t ms)
+{
+    char buf[TIME_ISO_LEN];
+    time_format_iso(ms, buf);
+    return json_string(buf);
+}
+
+static const char *const kind_names[RES__COUNT] = {
+    [RES_DOMAIN] = "Domain",   [RES_FIELD] = "Field",
+    [RES_LAYOUT] = "Layout",   [RES_TEMPLATE] = "Template",
+    [RES_CASE_RULE] = "CaseRule",
+};
+
+int api_load_record(request_ctx *ctx, resource_kind kind,
+                    const char *domain_id, const char *id, store_record *out)
+{
+    int rc;
+
+    if (kind != RES_DOMAIN && api_require_domain(ctx, domain_id) != 0)
+        return -1;
+    rc = store_record_get(ctx->db, &ctx->scope, kind,
+                          kind == RES_DOMAIN ? NULL : domain_id, id,
+                          ctx->arena, out);
+    if (rc == STORE_NOT_FOUND)
+        return api_not_found(ctx, kind_names[kind], id);
+    if (rc != STORE_OK)
+        return api_store_failed(ctx, rc);
+    return 0;
+}
+
+int api_require_domain(request_ctx *ctx, const char *domain_id)
+{
+    store_record rec;
+
+    if (api_load_record(ctx, RES_DOMAIN, NULL, domain_id, &rec) != 0)
+        return -1;
+    json_decref(rec.doc);
+    return 0;
+}
+
+static const arn_kind arn_kinds[RES__COUNT] = {
+    [RES_DOMAIN] = ARN_DOMAIN,     [RES_FIELD] = ARN_FIELD,
+    [RES_LAYOUT] = ARN_LAYOUT,     [RES_TEMPLATE] = ARN_TEMPLATE,
+    [RES_CASE_RULE] = ARN_CASE_RULE,
+};
+
+char *api_arn(request_ctx *ctx, resource_kind kind, const char *domain_id,
+              const char *id)
+{
+    if (kind == RES_DOMAIN)
+        domain_id = id;
+    return arn_format(ctx->arena, arn_kinds[kind], ctx->scope.region,
+                      ctx->scope.account, domain_id, id, NULL);
+}
+
+int api_attach_tags(request_ctx *ctx, json_t *obj, const char *arn)
+{
+    json_t *tags = NULL;
+    int rc = store_tags_get(ctx->db, arn, &tags);
+
+    if (rc != STORE_OK)
+        return api_store_failed(ctx, rc);
+    json_object_set_new(obj, "tags", tags);
+    return 0;
+}
+
+static char *page_context(request_ctx *ctx, const char *listing)
+{
+    return arena_printf(ctx->arena, "%s|%s|%s|%s", ctx->route.op->name,
+                        ctx->scope.account, ctx->scope.region,
+                        listing ? listing : "");
+}
+
+int api_page_start(request_ctx *ctx, const char *listing, int64_t *after_seq)
+{
+    const char *token = api_input_str(ctx, "nextToken");
+    const char *position = NULL;
+    char *end;
+
+    *after_seq = 0;
+    if (!token)
+        return 0;
+    if (token_decode(&ctx->app->tokens, ctx->arena, page_context(ctx, listing),
+                     token, &position) != 0)
+        return api_fail(ctx, ERR_VALIDATION,
+                        "The nextToken is invalid or belongs to another request");
+    *after_seq = strtoll(position, &end, 10);
+    if (*end || *after_seq < 0)
+        return api_fail(ctx, ERR_VALIDATION, "The nextToken is invalid");
+    return 0;
+}
+
+int api_page_finish(request_ctx *ctx, const char *listing, json_t *out,
+                    int64_t last_seq)
+{
+    char *token = token_encode(&ctx->app->tokens, ctx->arena,
+                               page_context(ctx, listing),
+                               arena_printf(ctx->arena, "%lld",
+                                            (long long)last_seq));
+    if (!token)
+        return api_fail(ctx, ERR_INTERNAL, "Cannot encode the nextToken");
+    json_object_set_new(out, "nextToken", json_string(token));
+    return 0;
+}
+
+#define LIST_BATCH 128
+
+typedef struct {
+    request_ctx *ctx;
+    api_item_fn item;
+    void *arg;
+    json_t *items;
+    size_t want;          /* page size + 1: one more tells that more follow */
+    int64_t last_seq;     /* seq of the last record looked at */
+    int64_t page_end_seq; /* seq of the last item kept on the page */
+    int rows;
+} list_walk;
+
+static int list_visit(const store_record *rec, void *arg)
+{
+    list_walk *w = arg;
+    json_t *entry;
+
+    w->rows++;
+    w->last_seq = rec->seq;
+    entry = w->item(w->ctx, rec, w->arg);
+    if (!entry)
+        return w->ctx->error != ERR_NONE ? -1 : 0;
+    json_array_append_new(w->items, entry);
+    if (json_array_size(w->items) < w->want)
+        w->page_end_seq = rec->seq;
+    return json_array_size(w->items) >= w->want ? 1 : 0;
+}
+
+/* Walks batches until the page is full or the records run out. */
+static int list_fill(request_ctx *ctx, resource_kind kind,
+                     const char *domain_id, store_list_query *q, list_walk *w)
+{
+    for (;;) {
+        int rc;
+        w->rows = 0;
+        rc = store_record_list(ctx->db, &ctx->scope, kind, domain_id, q,
+                               list_visit, w);
+        if (rc == 1)
+            return 0;
+        if (rc != STORE_OK)
+            return ctx->error != ERR_NONE ? -1 : api_store_failed(ctx, rc);
+        if (w->rows < q->limit)
+            return 0;
+        q->after_seq = w->last_seq;
+    }
+}
+
+int api_list_records(request_ctx *ctx, resource_kind kind,
+                     const char *domain_id, const char *listing,
+                     bool include_deleted, int default_max, const char *member,
+                     api_item_fn item, void *arg)
+{
+    long long max = api_input_int(ctx, "maxResults", default_max);
+    store_list_query q = {.include_deleted = include_deleted,
+                          .limit = LIST_BATCH};
+    list_walk w = {.ctx = ctx, .item = item, .arg = arg,
+                   .items = json_array(), .want = (size_t)max + 1};
+
+    if (api_page_start(ctx, listing, &q.after_seq) != 0 ||
+        list_fill(ctx, kind, domain_id, &q, &w) != 0)
+        goto fail;
+    ctx->output = json_object();
+    if (json_array_size(w.items) == w.want) {
+        json_array_remove(w.items, w.want - 1);
+        if (api_page_finish(ctx, listing, ctx->output, w.page_end_seq) != 0)
+            goto fail;
+    }
+    json_object_set_new(ctx->output, member, w.items);
+    return 0;
+fail:
+    json_decref(w.items);
+    return -1;
+}

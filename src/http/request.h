@@ -1,0 +1,47 @@
+/*
+ * request.h - the request context: everything one request owns.
+ *
+ * Created by the HTTP layer on the first callback for a request, passed
+ * down to the handler, and destroyed in the completion callback.  All of its
+ * strings live in its arena; input/output are jansson references it owns.
+ */
+#ifndef CASESD_REQUEST_H
+#define CASESD_REQUEST_H
+
+#include <jansson.h>
+#include <stdint.h>
+
+#include "app.h"
+#include "http/errors.h"
+#include "http/router.h"
+#include "store/store.h"
+#include "util/arena.h"
+#include "util/ids.h"
+
+typedef struct request_ctx {
+    const casesd_app *app;
+    arena *arena;
+    char request_id[ID_UUID_LEN];
+    int64_t started_ns;
+
+    /* what was asked */
+    const char *method;
+    const char *path;        /* raw, without the query string */
+    route_match route;       /* service, operation and decoded labels */
+    json_t *input;           /* validated input object (owned) */
+
+    /* who asks, and where */
+    store_scope scope;       /* account and region the request acts in */
+    const char *access_key;  /* from the Authorization header, or NULL */
+
+    store_conn *db;          /* taken from the pool for this request */
+
+    /* the answer: output (owned) or an error */
+    json_t *output;
+    error_code error;
+    const char *error_message;
+    const char *error_resource_id;   /* ResourceNotFoundException only */
+    const char *error_resource_type;
+} request_ctx;
+
+#endif

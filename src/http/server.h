@@ -1,0 +1,25 @@
+/*
+ * server.h - the HTTP front end on libmicrohttpd.
+ *
+ * libmicrohttpd runs a pool of worker threads, each with its own event
+ * loop (epoll); a request is handled on the worker that read it.  The
+ * callback contract is followed exactly: the first call for a request sets
+ * up its context, later calls read the body, the last call handles and
+ * answers it, and the completion callback frees the context.
+ */
+#ifndef CASESD_SERVER_H
+#define CASESD_SERVER_H
+
+#include "app.h"
+
+typedef struct http_server http_server;
+
+/* Starts listening on app->cfg.listen_host:listen_port. NULL on failure
+ * (reason logged). */
+http_server *http_server_start(const casesd_app *app);
+/* Stops accepting new connections; requests in flight finish. */
+void http_server_quiesce(http_server *srv);
+/* Waits for the workers and frees the server. */
+void http_server_stop(http_server *srv);
+
+#endif

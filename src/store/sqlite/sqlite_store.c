@@ -1,0 +1,736 @@
+/*
+ * sqlite_store.c - the embedded SQLite backend of store.h.
+ *
+ * One sqlite3 handle per pooled connection, in WAL mode so readers never
+ * wait for the writer.  Statements are prepared once per connection, on
+ * first use, and reset after each use.  Writers take the lock up front
+ * (BEGIN IMMEDIATE) so a transaction never fails half-way with a
+ * lock-upgrade deadlock; the busy timeout absorbs ordinary contention and
+ * store_tx() retries what is left.
+ */
+#include <sqlite3.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "store/backend.h"
+#include "store/sqlite/migrations.h"
+#include "util/ids.h"
+
+#define BUSY_TIMEOUT_MS 5000
+
+enum stmt_id {
+    ST_BEGIN,
+    ST_COMMIT,
+    ST_ROLLBACK,
+    ST_META_GET,
+    ST_META_PUT,
+    ST_RECORD_INSERT,
+    ST_RECORD_UPDATE,
+    ST_RECORD_GET,
+    ST_RECORD_LIST,
+    ST_RECORD_LIST_LIVE,
+    ST_RECORD_COUNT,
+    ST_PURGE_RECORDS,
+    ST_PURGE_OPTIONS,
+    ST_OPTION_PUT,
+    ST_OPTION_GET,
+    ST_OPTION_COUNT,
+    ST_OPTION_LIST,
+    ST_TAGS_GET,
+    ST_TAG_PUT,
+    ST_TAG_REMOVE,
+    ST_TAGS_PURGE,
+    ST__COUNT
+};
+
+static const char *const stmt_sql[ST__COUNT] = {
+    [ST_BEGIN] = "BEGIN IMMEDIATE",
+    [ST_COMMIT] = "COMMIT",
+    [ST_ROLLBACK] = "ROLLBACK",
+    [ST_META_GET] = "SELECT value FROM meta WHERE key = ?1",
+    [ST_META_PUT] = "INSERT OR IGNORE INTO meta (key, value) VALUES (?1, ?2)",
+    [ST_RECORD_INSERT] =
+        "INSERT INTO records (account, region, kind, domain_id, id, name, "
+        "deleted, created_ms, modified_ms, doc) "
+        "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
+    [ST_RECORD_UPDATE] =
+        "UPDATE records SET name = ?6, deleted = ?7, modified_ms = ?9, "
+        "doc = ?10 WHERE account = ?1 AND region = ?2 AND kind = ?3 "
+        "AND domain_id = ?4 AND id = ?5",
+    [ST_RECORD_GET] =
+        "SELECT seq, name, deleted, created_ms, modified_ms, doc FROM records "
+        "WHERE account = ?1 AND region = ?2 AND kind = ?3 AND domain_id = ?4 "
+        "AND id = ?5",
+    [ST_RECORD_LIST] =
+        "SELECT seq, name, deleted, created_ms, modified_ms, doc, id "
+        "FROM records WHERE account = ?1 AND region = ?2 AND kind = ?3 "
+        "AND domain_id = ?4 AND seq > ?5 ORDER BY seq LIMIT ?6",
+    [ST_RECORD_LIST_LIVE] =
+        "SELECT seq, name, deleted, created_ms, modified_ms, doc, id "
+        "FROM records WHERE account = ?1 AND region = ?2 AND kind = ?3 "
+        "AND domain_id = ?4 AND seq > ?5 AND deleted = 0 ORDER BY seq LIMIT ?6",
+    [ST_RECORD_COUNT] =
+        "SELECT count(*) FROM records WHERE account = ?1 AND region = ?2 "
+        "AND kind = ?3 AND domain_id = ?4 AND deleted = ?5",
+    [ST_PURGE_RECORDS] =
+        "DELETE FROM records WHERE account = ?1 AND region = ?2 "
+        "AND (domain_id = ?3 OR (kind = 0 AND id = ?3))",
+    [ST_PURGE_OPTIONS] =
+        "DELETE FROM field_options WHERE account = ?1 AND region = ?2 "
+        "AND domain_id = ?3",
+    [ST_OPTION_PUT] =
+        "INSERT INTO field_options (account, region, domain_id, field_id, "
+        "value, name, active) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7) "
+        "ON CONFLICT (account, region, domain_id, field_id, value) "
+        "DO UPDATE SET name = excluded.name, active = excluded.active",
+    [ST_OPTION_GET] =
+        "SELECT name, active FROM field_options WHERE account = ?1 "
+        "AND region = ?2 AND domain_id = ?3 AND field_id = ?4 AND value = ?5",
+    [ST_OPTION_COUNT] =
+        "SELECT count(*) FROM field_options WHERE account = ?1 "
+        "AND region = ?2 AND domain_id = ?3 AND field_id = ?4",
+    [ST_OPTION_LIST] =
+        "SELECT seq, value, name, active FROM field_options WHERE account = ?1 "
+        "AND region = ?2 AND domain_id = ?3 AND field_id = ?4 AND seq > ?5 "
+        "ORDER BY seq LIMIT ?6",
+    [ST_TAGS_GET] = "SELECT key, value FROM tags WHERE arn = ?1 ORDER BY key",
+    [ST_TAG_PUT] = "INSERT INTO tags (arn, key, value) VALUES (?1, ?2, ?3) "
+                   "ON CONFLICT (arn, key) DO UPDATE SET value = excluded.value",
+    [ST_TAG_REMOVE] = "DELETE FROM tags WHERE arn = ?1 AND key = ?2",
+    /* '/' + 1 == '0': the range holds exactly the ARNs below arn + "/". */
+    [ST_TAGS_PURGE] = "DELETE FROM tags WHERE arn = ?1 OR "
+                      "(arn >= ?1 || '/' AND arn < ?1 || '0')",
+};
+
+typedef struct {
+    store_conn base;
+    sqlite3 *db;
+    sqlite3_stmt *stmts[ST__COUNT];
+} sqlite_conn;
+
+static sqlite_conn *as_sqlite(store_conn *conn)
+{
+    return (sqlite_conn *)conn;
+}
+
+static int status_of(int rc)
+{
+    switch (rc) {
+    case SQLITE_OK:
+    case SQLITE_DONE:
+    case SQLITE_ROW:
+        return STORE_OK;
+    case SQLITE_BUSY:
+    case SQLITE_LOCKED:
+        return STORE_BUSY;
+    case SQLITE_CONSTRAINT:
+        return STORE_CONFLICT;
+    default:
+        return STORE_ERROR;
+    }
+}
+
+static int log_error(sqlite_conn *c, const char *what, int rc)
+{
+    int status = status_of(rc);
+    if (status == STORE_ERROR)
+        fprintf(stderr, "sqlite: %s: %s\n", what, sqlite3_errmsg(c->db));
+    return status;
+}
+
+/* The prepared statement id, reset and with its bindings cleared; NULL on
+ * failure (logged). */
+static sqlite3_stmt *stmt(sqlite_conn *c, enum stmt_id id)
+{
+    sqlite3_stmt *s = c->stmts[id];
+    if (!s) {
+        int rc = sqlite3_prepare_v3(c->db, stmt_sql[id], -1,
+                                    SQLITE_PREPARE_PERSISTENT, &s, NULL);
+        if (rc != SQLITE_OK) {
+            log_error(c, stmt_sql[id], rc);
+            return NULL;
+        }
+        c->stmts[id] = s;
+    }
+    return s;
+}
+
+static void done(sqlite3_stmt *s)
+{
+    sqlite3_reset(s);
+    sqlite3_clear_bindings(s);
+}
+
+/* Runs a statement that returns no rows. */
+static int run(sqlite_conn *c, sqlite3_stmt *s, const char *what)
+{
+    int rc = sqlite3_step(s);
+    done(s);
+    return rc == SQLITE_DONE ? STORE_OK : log_error(c, what, rc);
+}
+
+static void bind_text(sqlite3_stmt *s, int i, const char *v)
+{
+    if (v)
+        sqlite3_bind_text(s, i, v, -1, SQLITE_STATIC);
+    else
+        sqlite3_bind_null(s, i);
+}
+
+static void bind_scope(sqlite3_stmt *s, const store_scope *scope)
+{
+    bind_text(s, 1, scope->account);
+    bind_text(s, 2, scope->region);
+}
+
+static char *column_dup(arena *a, sqlite3_stmt *s, int col)
+{
+    const char *v = (const char *)sqlite3_column_text(s, col);
+    return v ? arena_strdup(a, v) : NULL;
+}
+
+/* --- connections and migrations --------------------------------------------- */
+
+static int exec(sqlite_conn *c, const char *sql)
+{
+    char *msg = NULL;
+    int rc = sqlite3_exec(c->db, sql, NULL, NULL, &msg);
+    if (rc != SQLITE_OK) {
+        fprintf(stderr, "sqlite: %s\n", msg ? msg : sqlite3_errstr(rc));
+        sqlite3_free(msg);
+        return status_of(rc) == STORE_OK ? STORE_ERROR : status_of(rc);
+    }
+    return STORE_OK;
+}
+
+static int user_version(sqlite_conn *c, int *version)
+{
+    sqlite3_stmt *s = NULL;
+    int rc = sqlite3_prepare_v2(c->db, "PRAGMA user_version", -1, &s, NULL);
+    if (rc == SQLITE_OK && sqlite3_step(s) == SQLITE_ROW)
+        *version = sqlite3_column_int(s, 0);
+    else
+        rc = SQLITE_ERROR;
+    sqlite3_finalize(s);
+    return rc == SQLITE_OK ? STORE_OK : STORE_ERROR;
+}
+
+/* Applies, each in its own transaction, the migrations newer than the
+ * database's user_version. */
+static int migrate(sqlite_conn *c, char *err, size_t errlen)
+{
+    int version = 0;
+    char pragma[64];
+
+    if (exec(c, "BEGIN IMMEDIATE") != STORE_OK)
+        goto fail;
+    if (user_version(c, &version) != STORE_OK)
+        goto fail_tx;
+    for (int i = 0; i < store_migration_count; i++) {
+        const store_migration *m = &store_migrations[i];
+        if (m->number <= version)
+            continue;
+        snprintf(pragma, sizeof pragma, "PRAGMA user_version = %d", m->number);
+        if (exec(c, m->sql) != STORE_OK || exec(c, pragma) != STORE_OK) {
+            snprintf(err, errlen, "migration %s failed", m->name);
+            goto fail_tx;
+        }
+    }
+    if (version > store_migration_count) {
+        snprintf(err, errlen,
+                 "the store was written by a newer casesd (schema %d > %d)",
+                 version, store_migration_count);
+        goto fail_tx;
+    }
+    return exec(c, "COMMIT");
+fail_tx:
+    exec(c, "ROLLBACK");
+fail:
+    if (!err[0])
+        snprintf(err, errlen, "cannot migrate the store: %s",
+                 sqlite3_errmsg(c->db));
+    return STORE_ERROR;
+}
+
+static void sq_disconnect(store_conn *conn)
+{
+    sqlite_conn *c = as_sqlite(conn);
+    if (!c)
+        return;
+    for (int i = 0; i < ST__COUNT; i++)
+        sqlite3_finalize(c->stmts[i]);
+    sqlite3_close(c->db);
+    free(c);
+}
+
+static store_conn *sq_connect(const char *path, bool first, char *err,
+                              size_t errlen)
+{
+    sqlite_conn *c = calloc(1, sizeof *c);
+    int flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE |
+                SQLITE_OPEN_NOMUTEX;
+
+    if (!c)
+        return NULL;
+    c->base.backend = &sqlite_backend;
+    if (sqlite3_open_v2(path, &c->db, flags, NULL) != SQLITE_OK) {
+        snprintf(err, errlen, "cannot open %s: %s", path,
+                 c->db ? sqlite3_errmsg(c->db) : "out of memory");
+        goto fail;
+    }
+    sqlite3_busy_timeout(c->db, BUSY_TIMEOUT_MS);
+    /* WAL with synchronous=FULL: a commit is on disk before we answer. */
+    if (exec(c, "PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; "
+                "PRAGMA foreign_keys = OFF; PRAGMA temp_store = MEMORY") !=
+        STORE_OK) {
+        snprintf(err, errlen, "cannot configure %s: %s", path,
+                 sqlite3_errmsg(c->db));
+        goto fail;
+    }
+    if (first && migrate(c, err, errlen) != STORE_OK)
+        goto fail;
+    return &c->base;
+fail:
+    sq_disconnect(&c->base);
+    return NULL;
+}
+
+static int sq_begin(store_conn *conn)
+{
+    sqlite_conn *c = as_sqlite(conn);
+    sqlite3_stmt *s = stmt(c, ST_BEGIN);
+    return s ? run(c, s, "begin") : STORE_ERROR;
+}
+
+static int sq_commit(store_conn *conn)
+{
+    sqlite_conn *c = as_sqlite(conn);
+    sqlite3_stmt *s = stmt(c, ST_COMMIT);
+    return s ? run(c, s, "commit") : STORE_ERROR;
+}
+
+static void sq_rollback(store_conn *conn)
+{
+    sqlite_conn *c = as_sqlite(conn);
+    sqlite3_stmt *s = stmt(c, ST_ROLLBACK);
+    if (s && sqlite3_get_autocommit(c->db) == 0)
+        run(c, s, "rollback");
+}
+
+/* --- metadata ----------------------------------------------------------------- */
+
+static int meta_read_key(sqlite_conn *c, unsigned char key[32])
+{
+    sqlite3_stmt *s = stmt(c, ST_META_GET);
+    int status = STORE_NOT_FOUND;
+
+    if (!s)
+        return STORE_ERROR;
+    sqlite3_bind_text(s, 1, "token_key", -1, SQLITE_STATIC);
+    if (sqlite3_step(s) == SQLITE_ROW && sqlite3_column_bytes(s, 0) == 32) {
+        memcpy(key, sqlite3_column_blob(s, 0), 32);
+        status = STORE_OK;
+    }
+    done(s);
+    return status;
+}
+
+static int sq_token_key(store_conn *conn, unsigned char key[32])
+{
+    sqlite_conn *c = as_sqlite(conn);
+    unsigned char fresh[32];
+    sqlite3_stmt *s;
+    int status;
+
+    if (meta_read_key(c, key) == STORE_OK)
+        return STORE_OK;
+    if (id_random_bytes(fresh, sizeof fresh) != 0)
+        return STORE_ERROR;
+    s = stmt(c, ST_META_PUT);
+    if (!s)
+        return STORE_ERROR;
+    sqlite3_bind_text(s, 1, "token_key", -1, SQLITE_STATIC);
+    sqlite3_bind_blob(s, 2, fresh, sizeof fresh, SQLITE_STATIC);
+    status = run(c, s, "token key");
+    /* Read back: another process may have won the insert. */
+    return status == STORE_OK ? meta_read_key(c, key) : status;
+}
+
+/* --- records -------------------------------------------------------------------- */
+
+static const char *domain_key(const char *domain_id)
+{
+    return domain_id ? domain_id : "";
+}
+
+static void bind_record(sqlite3_stmt *s, const store_scope *scope,
+                        const store_record *rec, const char *doc)
+{
+    bind_scope(s, scope);
+    sqlite3_bind_int(s, 3, (int)rec->kind);
+    bind_text(s, 4, domain_key(rec->domain_id));
+    bind_text(s, 5, rec->id);
+    bind_text(s, 6, rec->name);
+    sqlite3_bind_int(s, 7, rec->deleted ? 1 : 0);
+    sqlite3_bind_int64(s, 8, rec->created_ms);
+    sqlite3_bind_int64(s, 9, rec->modified_ms);
+    bind_text(s, 10, doc);
+}
+
+static int write_record(sqlite_conn *c, enum stmt_id id,
+                        const store_scope *scope, const store_record *rec)
+{
+    sqlite3_stmt *s = stmt(c, id);
+    char *doc = json_dumps(rec->doc, JSON_COMPACT);
+    int status = STORE_ERROR;
+
+    if (!s || !doc)
+        goto cleanup;
+    bind_record(s, scope, rec, doc);
+    status = run(c, s, "write record");
+    if (status == STORE_OK && sqlite3_changes(c->db) == 0)
+        status = STORE_NOT_FOUND;
+cleanup:
+    free(doc);
+    return status;
+}
+
+static int sq_record_insert(store_conn *conn, const store_scope *scope,
+                            store_record *rec)
+{
+    sqlite_conn *c = as_sqlite(conn);
+    int status = write_record(c, ST_RECORD_INSERT, scope, rec);
+    if (status == STORE_OK)
+        rec->seq = sqlite3_last_insert_rowid(c->db);
+    return status;
+}
+
+static int sq_record_update(store_conn *conn, const store_scope *scope,
+                            const store_record *rec)
+{
+    return write_record(as_sqlite(conn), ST_RECORD_UPDATE, scope, rec);
+}
+
+/* Fills out from a row of (seq, name, deleted, created, modified, doc). */
+static int read_record_row(sqlite3_stmt *s, store_record *out)
+{
+    json_error_t jerr;
+
+    out->seq = sqlite3_column_int64(s, 0);
+    out->name = (const char *)sqlite3_column_text(s, 1);
+    out->deleted = sqlite3_column_int(s, 2) != 0;
+    out->created_ms = sqlite3_column_int64(s, 3);
+    out->modified_ms = sqlite3_column_int64(s, 4);
+    out->doc = json_loads((const char *)sqlite3_column_text(s, 5), 0, &jerr);
+    if (!out->doc) {
+        fprintf(stderr, "sqlite: corrupt record document: %s\n", jerr.text);
+        return STORE_ERROR;
+    }
+    return STORE_OK;
+}
+
+static void bind_kind(sqlite3_stmt *s, const store_scope *scope,
+                      resource_kind kind, const char *domain_id)
+{
+    bind_scope(s, scope);
+    sqlite3_bind_int(s, 3, (int)kind);
+    bind_text(s, 4, domain_key(domain_id));
+}
+
+static int sq_record_get(store_conn *conn, const store_scope *scope,
+                         resource_kind kind, const char *domain_id,
+                         const char *id, arena *a, store_record *out)
+{
+    sqlite_conn *c = as_sqlite(conn);
+    sqlite3_stmt *s = stmt(c, ST_RECORD_GET);
+    int rc, status;
+
+    if (!s)
+        return STORE_ERROR;
+    bind_kind(s, scope, kind, domain_id);
+    bind_text(s, 5, id);
+    rc = sqlite3_step(s);
+    if (rc == SQLITE_ROW) {
+        status = read_record_row(s, out);
+        out->kind = kind;
+        out->domain_id = domain_id ? arena_strdup(a, domain_id) : NULL;
+        out->id = arena_strdup(a, id);
+        out->name = column_dup(a, s, 1);
+    } else {
+        status = rc == SQLITE_DONE ? STORE_NOT_FOUND : log_error(c, "get", rc);
+    }
+    done(s);
+    return status;
+}
+
+static int sq_record_list(store_conn *conn, const store_scope *scope,
+                          resource_kind kind, const char *domain_id,
+                          const store_list_query *q, store_record_cb cb,
+                          void *arg)
+{
+    sqlite_conn *c = as_sqlite(conn);
+    sqlite3_stmt *s =
+        stmt(c, q->include_deleted ? ST_RECORD_LIST : ST_RECORD_LIST_LIVE);
+    int rc, status = STORE_OK;
+
+    if (!s)
+        return STORE_ERROR;
+    bind_kind(s, scope, kind, domain_id);
+    sqlite3_bind_int64(s, 5, q->after_seq);
+    sqlite3_bind_int(s, 6, q->limit);
+    while (status == STORE_OK && (rc = sqlite3_step(s)) == SQLITE_ROW) {
+        store_record rec = {.kind = kind, .domain_id = domain_id};
+        rec.id = (const char *)sqlite3_column_text(s, 6);
+        status = read_record_row(s, &rec);
+        if (status == STORE_OK)
+            status = cb(&rec, arg);
+        json_decref(rec.doc);
+    }
+    if (status == STORE_OK && rc != SQLITE_DONE)
+        status = log_error(c, "list", rc);
+    done(s);
+    return status;
+}
+
+static int count_rows(sqlite_conn *c, sqlite3_stmt *s, int64_t *count)
+{
+    int rc = sqlite3_step(s);
+    int status = STORE_OK;
+
+    if (rc == SQLITE_ROW)
+        *count = sqlite3_column_int64(s, 0);
+    else
+        status = log_error(c, "count", rc);
+    done(s);
+    return status;
+}
+
+static int sq_record_count(store_conn *conn, const store_scope *scope,
+                           resource_kind kind, const char *domain_id,
+                           bool deleted, int64_t *count)
+{
+    sqlite_conn *c = as_sqlite(conn);
+    sqlite3_stmt *s = stmt(c, ST_RECORD_COUNT);
+
+    if (!s)
+        return STORE_ERROR;
+    bind_kind(s, scope, kind, domain_id);
+    sqlite3_bind_int(s, 5, deleted ? 1 : 0);
+    return count_rows(c, s, count);
+}
+
+static int sq_domain_purge(store_conn *conn, const store_scope *scope,
+                           const char *domain_id)
+{
+    sqlite_conn *c = as_sqlite(conn);
+    static const enum stmt_id purges[] = {ST_PURGE_RECORDS, ST_PURGE_OPTIONS};
+
+    for (size_t i = 0; i < sizeof purges / sizeof purges[0]; i++) {
+        sqlite3_stmt *s = stmt(c, purges[i]);
+        int status;
+        if (!s)
+            return STORE_ERROR;
+        bind_scope(s, scope);
+        bind_text(s, 3, domain_id);
+        status = run(c, s, "purge domain");
+        if (status != STORE_OK)
+            return status;
+    }
+    return STORE_OK;
+}
+
+/* --- field options ------------------------------------------------------------ */
+
+static void bind_field(sqlite3_stmt *s, const store_scope *scope,
+                       const char *domain_id, const char *field_id)
+{
+    bind_scope(s, scope);
+    bind_text(s, 3, domain_id);
+    bind_text(s, 4, field_id);
+}
+
+static int sq_option_put(store_conn *conn, const store_scope *scope,
+                         const char *domain_id, const char *field_id,
+                         const store_option *opt)
+{
+    sqlite_conn *c = as_sqlite(conn);
+    sqlite3_stmt *s = stmt(c, ST_OPTION_PUT);
+
+    if (!s)
+        return STORE_ERROR;
+    bind_field(s, scope, domain_id, field_id);
+    bind_text(s, 5, opt->value);
+    bind_text(s, 6, opt->name);
+    sqlite3_bind_int(s, 7, opt->active ? 1 : 0);
+    return run(c, s, "put option");
+}
+
+static int sq_option_get(store_conn *conn, const store_scope *scope,
+                         const char *domain_id, const char *field_id,
+                         const char *value, arena *a, store_option *out)
+{
+    sqlite_conn *c = as_sqlite(conn);
+    sqlite3_stmt *s = stmt(c, ST_OPTION_GET);
+    int rc, status = STORE_OK;
+
+    if (!s)
+        return STORE_ERROR;
+    bind_field(s, scope, domain_id, field_id);
+    bind_text(s, 5, value);
+    rc = sqlite3_step(s);
+    if (rc == SQLITE_ROW) {
+        out->value = arena_strdup(a, value);
+        out->name = column_dup(a, s, 0);
+        out->active = sqlite3_column_int(s, 1) != 0;
+    } else {
+        status = rc == SQLITE_DONE ? STORE_NOT_FOUND
+                                   : log_error(c, "get option", rc);
+    }
+    done(s);
+    return status;
+}
+
+static int sq_option_count(store_conn *conn, const store_scope *scope,
+                           const char *domain_id, const char *field_id,
+                           int64_t *count)
+{
+    sqlite_conn *c = as_sqlite(conn);
+    sqlite3_stmt *s = stmt(c, ST_OPTION_COUNT);
+
+    if (!s)
+        return STORE_ERROR;
+    bind_field(s, scope, domain_id, field_id);
+    return count_rows(c, s, count);
+}
+
+static int sq_option_list(store_conn *conn, const store_scope *scope,
+                          const char *domain_id, const char *field_id,
+                          int64_t after_seq, int limit, store_option_cb cb,
+                          void *arg)
+{
+    sqlite_conn *c = as_sqlite(conn);
+    sqlite3_stmt *s = stmt(c, ST_OPTION_LIST);
+    int rc, status = STORE_OK;
+
+    if (!s)
+        return STORE_ERROR;
+    bind_field(s, scope, domain_id, field_id);
+    sqlite3_bind_int64(s, 5, after_seq);
+    sqlite3_bind_int(s, 6, limit);
+    while (status == STORE_OK && (rc = sqlite3_step(s)) == SQLITE_ROW) {
+        store_option opt = {
+            .value = (const char *)sqlite3_column_text(s, 1),
+            .name = (const char *)sqlite3_column_text(s, 2),
+            .active = sqlite3_column_int(s, 3) != 0,
+        };
+        status = cb(&opt, sqlite3_column_int64(s, 0), arg);
+    }
+    if (status == STORE_OK && rc != SQLITE_DONE)
+        status = log_error(c, "list options", rc);
+    done(s);
+    return status;
+}
+
+/* --- tags ------------------------------------------------------------------------ */
+
+static int sq_tags_get(store_conn *conn, const char *arn, json_t **tags)
+{
+    sqlite_conn *c = as_sqlite(conn);
+    sqlite3_stmt *s = stmt(c, ST_TAGS_GET);
+    json_t *obj = json_object();
+    int rc, status = STORE_OK;
+
+    if (!s || !obj) {
+        json_decref(obj);
+        return STORE_ERROR;
+    }
+    bind_text(s, 1, arn);
+    while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+        json_object_set_new(obj, (const char *)sqlite3_column_text(s, 0),
+                            json_string((const char *)sqlite3_column_text(s, 1)));
+    }
+    if (rc != SQLITE_DONE)
+        status = log_error(c, "get tags", rc);
+    done(s);
+    if (status != STORE_OK) {
+        json_decref(obj);
+        return status;
+    }
+    *tags = obj;
+    return STORE_OK;
+}
+
+static int sq_tags_put(store_conn *conn, const char *arn, json_t *tags)
+{
+    sqlite_conn *c = as_sqlite(conn);
+    const char *key;
+    json_t *value;
+
+    json_object_foreach(tags, key, value) {
+        sqlite3_stmt *s = stmt(c, ST_TAG_PUT);
+        int status;
+        if (!s)
+            return STORE_ERROR;
+        bind_text(s, 1, arn);
+        bind_text(s, 2, key);
+        bind_text(s, 3, json_string_value(value));
+        status = run(c, s, "put tag");
+        if (status != STORE_OK)
+            return status;
+    }
+    return STORE_OK;
+}
+
+static int sq_tags_remove(store_conn *conn, const char *arn,
+                          const char *const *keys)
+{
+    sqlite_conn *c = as_sqlite(conn);
+
+    for (; *keys; keys++) {
+        sqlite3_stmt *s = stmt(c, ST_TAG_REMOVE);
+        int status;
+        if (!s)
+            return STORE_ERROR;
+        bind_text(s, 1, arn);
+        bind_text(s, 2, *keys);
+        status = run(c, s, "remove tag");
+        if (status != STORE_OK)
+            return status;
+    }
+    return STORE_OK;
+}
+
+static int sq_tags_purge(store_conn *conn, const char *arn)
+{
+    sqlite_conn *c = as_sqlite(conn);
+    sqlite3_stmt *s = stmt(c, ST_TAGS_PURGE);
+    if (!s)
+        return STORE_ERROR;
+    bind_text(s, 1, arn);
+    return run(c, s, "purge tags");
+}
+
+const store_backend sqlite_backend = {
+    .name = "sqlite",
+    .connect = sq_connect,
+    .disconnect = sq_disconnect,
+    .begin = sq_begin,
+    .commit = sq_commit,
+    .rollback = sq_rollback,
+    .token_key = sq_token_key,
+    .record_insert = sq_record_insert,
+    .record_update = sq_record_update,
+    .record_get = sq_record_get,
+    .record_list = sq_record_list,
+    .record_count = sq_record_count,
+    .domain_purge = sq_domain_purge,
+    .option_put = sq_option_put,
+    .option_get = sq_option_get,
+    .option_count = sq_option_count,
+    .option_list = sq_option_list,
+    .tags_get = sq_tags_get,
+    .tags_put = sq_tags_put,
+    .tags_remove = sq_tags_remove,
+    .tags_purge = sq_tags_purge,
+};

@@ -1,0 +1,235 @@
+/*
+ * store.c - the backend-independent half of the storage interface: the
+ * connection pool, the transaction runner, and dispatch to the backend
+ * chosen by the store URL.
+ */
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "store/backend.h"
+
+#define TX_MAX_ATTEMPTS 50
+
+struct store {
+    const store_backend *backend;
+    pthread_mutex_t lock;
+    pthread_cond_t freed;
+    int pool_size;
+    int free_count;
+    store_conn **free_conns; /* stack of idle connections */
+    store_conn **all_conns;
+};
+
+static const store_backend *backend_for(const char *url, char *err,
+                                        size_t errlen)
+{
+    if (strncmp(url, "postgresql://", 13) == 0 ||
+        strncmp(url, "postgres://", 11) == 0) {
+        snprintf(err, errlen,
+                 "the PostgreSQL store is not available in this build yet; "
+                 "use a SQLite file path for --store");
+        return NULL;
+    }
+    return &sqlite_backend;
+}
+
+store *store_open(const char *url, int pool_size, char *err, size_t errlen)
+{
+    const store_backend *backend = backend_for(url, err, errlen);
+    store *st = NULL;
+
+    if (!backend)
+        return NULL;
+    if (pool_size < 1)
+        pool_size = 1;
+    st = calloc(1, sizeof *st);
+    if (!st)
+        goto fail;
+    st->backend = backend;
+    st->all_conns = calloc((size_t)pool_size, sizeof *st->all_conns);
+    st->free_conns = calloc((size_t)pool_size, sizeof *st->free_conns);
+    if (!st->all_conns || !st->free_conns)
+        goto fail;
+    pthread_mutex_init(&st->lock, NULL);
+    pthread_cond_init(&st->freed, NULL);
+    for (int i = 0; i < pool_size; i++) {
+        /* Only the first connection migrates: the others then see the
+         * finished schema. */
+        store_conn *conn = backend->connect(url, i == 0, err, errlen);
+        if (!conn)
+            goto fail;
+        st->all_conns[i] = conn;
+        st->free_conns[i] = conn;
+        st->pool_size++;
+        st->free_count++;
+    }
+    return st;
+fail:
+    if (st && !err[0])
+        snprintf(err, errlen, "out of memory opening the store");
+    store_close(st);
+    return NULL;
+}
+
+void store_close(store *st)
+{
+    if (!st)
+        return;
+    for (int i = 0; i < st->pool_size; i++)
+        st->backend->disconnect(st->all_conns[i]);
+    if (st->all_conns) {
+        pthread_mutex_destroy(&st->lock);
+        pthread_cond_destroy(&st->freed);
+    }
+    free(st->all_conns);
+    free(st->free_conns);
+    free(st);
+}
+
+store_conn *store_acquire(store *st)
+{
+    store_conn *conn;
+
+    pthread_mutex_lock(&st->lock);
+    while (st->free_count == 0)
+        pthread_cond_wait(&st->freed, &st->lock);
+    conn = st->free_conns[--st->free_count];
+    pthread_mutex_unlock(&st->lock);
+    return conn;
+}
+
+void store_release(store *st, store_conn *conn)
+{
+    if (!conn)
+        return;
+    pthread_mutex_lock(&st->lock);
+    st->free_conns[st->free_count++] = conn;
+    pthread_cond_signal(&st->freed);
+    pthread_mutex_unlock(&st->lock);
+}
+
+static void backoff(int attempt)
+{
+    struct timespec ts = {0, (long)(attempt + 1) * 1000000L};
+    nanosleep(&ts, NULL);
+}
+
+int store_tx(store_conn *conn, store_tx_fn fn, void *arg)
+{
+    const store_backend *b = conn->backend;
+
+    for (int attempt = 0; attempt < TX_MAX_ATTEMPTS; attempt++) {
+        int rc = b->begin(conn);
+        if (rc == STORE_BUSY) {
+            backoff(attempt);
+            continue;
+        }
+        if (rc != STORE_OK)
+            return rc;
+        rc = fn(conn, arg);
+        if (rc == 0)
+            rc = b->commit(conn);
+        if (rc == 0)
+            return 0;
+        b->rollback(conn);
+        if (rc != STORE_BUSY)
+            return rc;
+        backoff(attempt);
+    }
+    return STORE_BUSY;
+}
+
+int store_token_key(store_conn *c, unsigned char key[32])
+{
+    return c->backend->token_key(c, key);
+}
+
+int store_record_insert(store_conn *c, const store_scope *s, store_record *r)
+{
+    return c->backend->record_insert(c, s, r);
+}
+
+int store_record_update(store_conn *c, const store_scope *s,
+                        const store_record *r)
+{
+    return c->backend->record_update(c, s, r);
+}
+
+int store_record_get(store_conn *c, const store_scope *s, resource_kind kind,
+                     const char *domain_id, const char *id, arena *a,
+                     store_record *out)
+{
+    return c->backend->record_get(c, s, kind, domain_id, id, a, out);
+}
+
+int store_record_list(store_conn *c, const store_scope *s, resource_kind kind,
+                      const char *domain_id, const store_list_query *q,
+                      store_record_cb cb, void *arg)
+{
+    return c->backend->record_list(c, s, kind, domain_id, q, cb, arg);
+}
+
+int store_record_count(store_conn *c, const store_scope *s, resource_kind kind,
+                       const char *domain_id, bool deleted, int64_t *count)
+{
+    return c->backend->record_count(c, s, kind, domain_id, deleted, count);
+}
+
+int store_domain_purge(store_conn *c, const store_scope *s,
+                       const char *domain_id)
+{
+    return c->backend->domain_purge(c, s, domain_id);
+}
+
+int store_option_put(store_conn *c, const store_scope *s,
+                     const char *domain_id, const char *field_id,
+                     const store_option *opt)
+{
+    return c->backend->option_put(c, s, domain_id, field_id, opt);
+}
+
+int store_option_get(store_conn *c, const store_scope *s,
+                     const char *domain_id, const char *field_id,
+                     const char *value, arena *a, store_option *out)
+{
+    return c->backend->option_get(c, s, domain_id, field_id, value, a, out);
+}
+
+int store_option_count(store_conn *c, const store_scope *s,
+                       const char *domain_id, const char *field_id,
+                       int64_t *count)
+{
+    return c->backend->option_count(c, s, domain_id, field_id, count);
+}
+
+int store_option_list(store_conn *c, const store_scope *s,
+                      const char *domain_id, const char *field_id,
+                      int64_t after_seq, int limit, store_option_cb cb,
+                      void *arg)
+{
+    return c->backend->option_list(c, s, domain_id, field_id, after_seq, limit,
+                                   cb, arg);
+}
+
+int store_tags_get(store_conn *c, const char *arn, json_t **tags)
+{
+    return c->backend->tags_get(c, arn, tags);
+}
+
+int store_tags_put(store_conn *c, const char *arn, json_t *tags)
+{
+    return c->backend->tags_put(c, arn, tags);
+}
+
+int store_tags_remove(store_conn *c, const char *arn, const char *const *keys)
+{
+    return c->backend->tags_remove(c, arn, keys);
+}
+
+int store_tags_purge(store_conn *c, const char *arn)
+{
+    return c->backend->tags_purge(c, arn);
+}
