@@ -19,7 +19,7 @@ typedef int (*api_handler)(struct request_ctx *ctx);
 
 #define APP_MAX_OPERATIONS 128
 
-/* Service quotas (cases-behaviour.md §14); each is a --quota-* flag. */
+/* Service quotas (cases-behaviour.md §14); each set by --quota NAME=N. */
 typedef struct {
     int64_t domains;          /* per account and region */
     int64_t fields;           /* per domain */
