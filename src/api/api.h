@@ -46,6 +46,9 @@ int api_store_failed(request_ctx *ctx, int status);
 
 #endif
 
+/* Number of system fields every domain is created with (domains.c). */
+int api_system_field_count(void);
+
 /* --- helpers shared by the handlers (api/common.c) ------------------------- */
 
 /* The string member name of ctx->input, or NULL when absent. */

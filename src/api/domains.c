@@ -37,6 +37,11 @@ static const system_field system_fields[] = {
     {"next_sla_breach_datetime", "Next SLA breach", "DateTime", "Earliest target time of the case's active SLAs"},
 };
 
+int api_system_field_count(void)
+{
+    return (int)(sizeof system_fields / sizeof system_fields[0]);
+}
+
 static const store_option status_options[] = {
     {"Open", "open", true},
     {"Closed", "closed", true},

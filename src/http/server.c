@@ -213,20 +213,31 @@ typedef struct {
     wire_pair pairs[MAX_QUERY_PAIRS];
     int count;
     bool overflow;
+    bool bad_encoding;
     arena *arena;
 } query_args;
 
+/* Query keys and values arrive still percent-encoded (see keep_escaped). */
 static enum MHD_Result collect_query(void *cls, enum MHD_ValueKind kind,
                                      const char *key, const char *value)
 {
     query_args *q = cls;
+    const char *k, *v;
     (void)kind;
+
     if (q->count == MAX_QUERY_PAIRS) {
         q->overflow = true;
         return MHD_NO;
     }
-    q->pairs[q->count].key = key;
-    q->pairs[q->count].value = value ? value : "";
+    value = value ? value : "";
+    k = router_percent_decode(q->arena, key, strlen(key));
+    v = router_percent_decode(q->arena, value, strlen(value));
+    if (!k || !v) {
+        q->bad_encoding = true;
+        return MHD_NO;
+    }
+    q->pairs[q->count].key = k;
+    q->pairs[q->count].value = v;
     q->count++;
     return MHD_YES;
 }
@@ -248,6 +259,8 @@ static int build_input(request_ctx *ctx, struct MHD_Connection *connection,
                               &q);
     if (q.overflow)
         return api_fail(ctx, ERR_VALIDATION, "Too many query parameters");
+    if (q.bad_encoding)
+        return api_fail(ctx, ERR_VALIDATION, "A query parameter is badly encoded");
     wr.query = q.pairs;
     wr.query_count = q.count;
     if (wire_build_input(&wr, &ctx->input, err, sizeof err) != 0)
@@ -267,6 +280,8 @@ static void resolve_caller(request_ctx *ctx, struct MHD_Connection *connection)
     const char *cred = MHD_lookup_connection_value(
         connection, MHD_GET_ARGUMENT_KIND, "X-Amz-Credential");
 
+    if (cred)
+        cred = router_percent_decode(ctx->arena, cred, strlen(cred));
     identity_resolve(&ctx->app->cfg, ctx->arena, auth, cred, &who);
     ctx->scope = who.scope;
     ctx->access_key = who.access_key;
@@ -360,6 +375,19 @@ static void on_completed(void *cls, struct MHD_Connection *connection,
     *con_cls = NULL;
 }
 
+/*
+ * libmicrohttpd would percent-decode the path and the query in place before
+ * the router sees them; a decoded %2F inside the {arn} label would then
+ * split it.  Leaving them escaped lets the router match the raw path and
+ * decode each label, and collect_query decode each query item.
+ */
+static size_t keep_escaped(void *cls, struct MHD_Connection *c, char *s)
+{
+    (void)cls;
+    (void)c;
+    return strlen(s);
+}
+
 /* --- start and stop ---------------------------------------------------------------- */
 
 static int resolve_listen(const app_config *cfg, struct sockaddr_storage *addr,
@@ -408,7 +436,8 @@ http_server *http_server_start(const casesd_app *app)
         MHD_OPTION_NOTIFY_COMPLETED, on_completed, (void *)app,
         MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)cfg->max_header_bytes,
         MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)CONNECTION_TIMEOUT_S,
-        MHD_OPTION_LISTENING_ADDRESS_REUSE, 1u, MHD_OPTION_END);
+        MHD_OPTION_LISTENING_ADDRESS_REUSE, 1u,
+        MHD_OPTION_UNESCAPE_CALLBACK, keep_escaped, NULL, MHD_OPTION_END);
     if (!srv->daemon) {
         fprintf(stderr, "casesd: cannot listen on %s:%d\n", cfg->listen_host,
                 cfg->listen_port);
