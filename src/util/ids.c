@@ -1,0 +1,72 @@
+/*
+ * ids.c - identifiers the server mints, all from a cryptographic source so
+ * that one caller cannot predict another's resource ids.
+ */
+#include <stddef.h> /* ids.h uses size_t but does not include it */
+
+#include "util/ids.h"
+
+#include <limits.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+
+#include <openssl/rand.h>
+#include <uuid/uuid.h>
+
+#define REFERENCE_DIGITS 8
+#define REFERENCE_SPACE UINT32_C(100000000) /* 10^REFERENCE_DIGITS */
+/*
+ * The largest multiple of REFERENCE_SPACE that fits in 32 bits: draws at or
+ * above it are thrown away so every reference number is equally likely.
+ */
+#define REFERENCE_LIMIT (UINT32_C(4294967295) - UINT32_C(4294967295) % REFERENCE_SPACE)
+
+void id_uuid(char out[ID_UUID_LEN])
+{
+    uuid_t uuid;
+    uuid_generate_random(uuid);
+    uuid_unparse_lower(uuid, out);
+}
+
+int id_random_bytes(unsigned char *buf, size_t n)
+{
+    /* RAND_bytes takes an int, so very large requests go in slices. */
+    while (n > 0) {
+        int chunk = n > INT_MAX ? INT_MAX : (int)n;
+        if (RAND_bytes(buf, chunk) != 1)
+            return -1;
+        buf += chunk;
+        n -= (size_t)chunk;
+    }
+    return 0;
+}
+
+/*
+ * The signature has no way to report failure, and a reference number from
+ * a broken random source would be guessable, so failure is fatal.
+ */
+static uint32_t random_below_limit(void)
+{
+    for (;;) {
+        unsigned char bytes[4];
+        if (id_random_bytes(bytes, sizeof bytes) != 0) {
+            fputs("casesd: random source failed\n", stderr);
+            abort();
+        }
+        uint32_t draw = (uint32_t)bytes[0] << 24 | (uint32_t)bytes[1] << 16 |
+                        (uint32_t)bytes[2] << 8 | (uint32_t)bytes[3];
+        if (draw < REFERENCE_LIMIT)
+            return draw;
+    }
+}
+
+void id_reference_number(char out[9])
+{
+    uint32_t value = random_below_limit() % REFERENCE_SPACE;
+    for (int i = REFERENCE_DIGITS - 1; i >= 0; i--) {
+        out[i] = (char)('0' + value % 10);
+        value /= 10;
+    }
+    out[REFERENCE_DIGITS] = '\0';
+}

@@ -1,0 +1,60 @@
+/* test_ids.c - UUIDs, reference numbers and random bytes. */
+#include <stddef.h>
+#include <string.h>
+
+#include "test.h"
+#include "util/ids.h"
+
+static int is_lower_hex(char c)
+{
+    return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f');
+}
+
+TEST(ids_uuid_is_lower_case_version_4)
+{
+    char previous[ID_UUID_LEN] = "";
+    for (int n = 0; n < 100; n++) {
+        char id[ID_UUID_LEN];
+        id_uuid(id);
+        CHECK_INT(strlen(id), 36);
+        for (int i = 0; i < 36; i++) {
+            if (i == 8 || i == 13 || i == 18 || i == 23)
+                CHECK_INT(id[i], '-');
+            else
+                CHECK(is_lower_hex(id[i]));
+        }
+        CHECK_INT(id[14], '4');
+        CHECK(strchr("89ab", id[19]));
+        CHECK(strcmp(id, previous) != 0);
+        memcpy(previous, id, sizeof id);
+    }
+}
+
+/* With 3000 draws, each position shows all ten digits (miss odds ~1e-136). */
+TEST(ids_reference_number_is_eight_digits)
+{
+    int seen[8][10] = {{0}};
+    for (int n = 0; n < 3000; n++) {
+        char ref[9];
+        memset(ref, 'x', sizeof ref);
+        id_reference_number(ref);
+        CHECK_INT(strlen(ref), 8);
+        for (int i = 0; i < 8; i++) {
+            CHECK(ref[i] >= '0' && ref[i] <= '9');
+            seen[i][ref[i] - '0'] = 1;
+        }
+    }
+    for (int i = 0; i < 8; i++)
+        for (int d = 0; d < 10; d++)
+            CHECK(seen[i][d]);
+}
+
+TEST(ids_random_bytes)
+{
+    unsigned char first[32], second[32], zero[32] = {0};
+    CHECK_INT(id_random_bytes(first, 0), 0);
+    CHECK_INT(id_random_bytes(first, sizeof first), 0);
+    CHECK_INT(id_random_bytes(second, sizeof second), 0);
+    CHECK(memcmp(first, zero, sizeof first) != 0);
+    CHECK(memcmp(first, second, sizeof first) != 0);
+}
