@@ -54,6 +54,22 @@ struct store_backend {
     int (*tags_put)(store_conn *, const char *arn, json_t *);
     int (*tags_remove)(store_conn *, const char *arn, const char *const *);
     int (*tags_purge)(store_conn *, const char *arn);
+
+    int (*case_insert)(store_conn *, const store_scope *, store_case *);
+    int (*case_get)(store_conn *, const store_scope *, const char *,
+                    const char *, arena *, store_case *);
+    int (*case_update)(store_conn *, const store_scope *, const store_case *);
+    int (*case_delete)(store_conn *, const store_scope *, const char *,
+                       const char *);
+    int (*audit_append)(store_conn *, const store_scope *, const char *,
+                        const char *, store_audit_event *);
+    int (*audit_list)(store_conn *, const store_scope *, const char *,
+                      const char *, int64_t, int, store_audit_cb, void *);
+    int (*idempotency_put)(store_conn *, const store_scope *, const char *,
+                           const char *, const char *, const char *, int64_t);
+    int (*idempotency_get)(store_conn *, const store_scope *, const char *,
+                           const char *, int64_t, arena *, const char **,
+                           const char **);
 };
 
 extern const store_backend sqlite_backend;

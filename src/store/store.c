@@ -233,3 +233,60 @@ int store_tags_purge(store_conn *c, const char *arn)
 {
     return c->backend->tags_purge(c, arn);
 }
+
+int store_case_insert(store_conn *c, const store_scope *s, store_case *cs)
+{
+    return c->backend->case_insert(c, s, cs);
+}
+
+int store_case_get(store_conn *c, const store_scope *s, const char *domain_id,
+                   const char *case_id, arena *a, store_case *out)
+{
+    return c->backend->case_get(c, s, domain_id, case_id, a, out);
+}
+
+int store_case_update(store_conn *c, const store_scope *s,
+                      const store_case *cs)
+{
+    return c->backend->case_update(c, s, cs);
+}
+
+int store_case_delete(store_conn *c, const store_scope *s,
+                      const char *domain_id, const char *case_id)
+{
+    return c->backend->case_delete(c, s, domain_id, case_id);
+}
+
+int store_audit_append(store_conn *c, const store_scope *s,
+                       const char *domain_id, const char *case_id,
+                       store_audit_event *ev)
+{
+    return c->backend->audit_append(c, s, domain_id, case_id, ev);
+}
+
+int store_audit_list(store_conn *c, const store_scope *s,
+                     const char *domain_id, const char *case_id,
+                     int64_t before_seq, int limit, store_audit_cb cb,
+                     void *arg)
+{
+    return c->backend->audit_list(c, s, domain_id, case_id, before_seq, limit,
+                                  cb, arg);
+}
+
+int store_idempotency_put(store_conn *c, const store_scope *s,
+                          const char *domain_id, const char *token,
+                          const char *request_hash, const char *case_id,
+                          int64_t expires_ms)
+{
+    return c->backend->idempotency_put(c, s, domain_id, token, request_hash,
+                                       case_id, expires_ms);
+}
+
+int store_idempotency_get(store_conn *c, const store_scope *s,
+                          const char *domain_id, const char *token,
+                          int64_t now_ms, arena *a, const char **request_hash,
+                          const char **case_id)
+{
+    return c->backend->idempotency_get(c, s, domain_id, token, now_ms, a,
+                                       request_hash, case_id);
+}

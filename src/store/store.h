@@ -179,4 +179,155 @@ int store_tags_remove(store_conn *conn, const char *arn,
 /* Removes every tag of arn and of every ARN that starts with arn + "/". */
 int store_tags_purge(store_conn *conn, const char *arn);
 
+/* --- cases ------------------------------------------------------------------ */
+
+/*
+ * A case: its identity, template, times, and its field values as a JSON
+ * object {fieldId: FieldValueUnion} (e.g. {"title": {"stringValue": "x"}}).
+ * Values are stored as the API validated and normalised them (DateTime
+ * values are fixed-width ISO-8601 UTC strings, so they also order
+ * chronologically).  A field with no value is absent from the object.
+ */
+typedef struct {
+    const char *domain_id;
+    const char *case_id;
+    const char *template_id;
+    int64_t created_ms;
+    int64_t updated_ms;
+    int64_t seq;    /* assigned by the store on insert */
+    json_t *fields; /* owned by the holder */
+} store_case;
+
+/* Inserts c (c->seq is set). STORE_CONFLICT when the case id is taken. */
+int store_case_insert(store_conn *conn, const store_scope *scope,
+                      store_case *c);
+/* Loads a case; out->fields is a new reference. */
+int store_case_get(store_conn *conn, const store_scope *scope,
+                   const char *domain_id, const char *case_id, arena *a,
+                   store_case *out);
+/* Replaces the field values and updated_ms of an existing case. */
+int store_case_update(store_conn *conn, const store_scope *scope,
+                      const store_case *c);
+/* Removes a case with its audit history, related items and tags. */
+int store_case_delete(store_conn *conn, const store_scope *scope,
+                      const char *domain_id, const char *case_id);
+
+/* --- case audit history ---------------------------------------------------- */
+
+typedef struct {
+    const char *event_id;
+    const char *type;              /* "Case.Created", "Case.Updated", ... */
+    const char *related_item_type; /* or NULL */
+    int64_t performed_ms;
+    json_t *fields;       /* array of {eventFieldId, oldValue?, newValue} */
+    json_t *performed_by; /* {user?, iamPrincipalArn} */
+    int64_t seq;          /* assigned by the store */
+} store_audit_event;
+
+int store_audit_append(store_conn *conn, const store_scope *scope,
+                       const char *domain_id, const char *case_id,
+                       store_audit_event *ev);
+
+typedef int (*store_audit_cb)(const store_audit_event *ev, void *arg);
+/* Events of a case newest first, with seq < before_seq (0: from the
+ * newest), at most limit.  Event members are valid during the call only. */
+int store_audit_list(store_conn *conn, const store_scope *scope,
+                     const char *domain_id, const char *case_id,
+                     int64_t before_seq, int limit, store_audit_cb cb,
+                     void *arg);
+
+/* --- idempotency tokens ------------------------------------------------------ */
+
+/*
+ * Remembers that clientToken produced case_id for a request whose digest is
+ * request_hash, until expires_ms.  store_idempotency_get returns
+ * STORE_NOT_FOUND for unknown or expired tokens.
+ */
+int store_idempotency_put(store_conn *conn, const store_scope *scope,
+                          const char *domain_id, const char *token,
+                          const char *request_hash, const char *case_id,
+                          int64_t expires_ms);
+int store_idempotency_get(store_conn *conn, const store_scope *scope,
+                          const char *domain_id, const char *token,
+                          int64_t now_ms, arena *a, const char **request_hash,
+                          const char **case_id);
+
+/* --- case search ---------------------------------------------------------------- */
+
+/*
+ * A compiled SearchCases filter: the API layer checks field ids and turns
+ * each value into the form the field's type is stored and compared in
+ * (numbers and booleans as numbers, DateTime as its normalised ISO string,
+ * which orders chronologically); the backend turns the tree into its query
+ * language.  Nodes live in the request arena.
+ */
+typedef enum {
+    SEARCH_AND,   /* every child holds (no children: true) */
+    SEARCH_OR,    /* some child holds (no children: false) */
+    SEARCH_NOT,   /* the one child does not hold */
+    SEARCH_FIELD, /* a field value compared with a constant */
+    SEARCH_TAG,   /* the case carries tag key=value */
+} search_node_kind;
+
+typedef enum {
+    SEARCH_EQ,
+    SEARCH_CONTAINS, /* case-insensitive substring of a string value */
+    SEARCH_GT,
+    SEARCH_GE,
+    SEARCH_LT,
+    SEARCH_LE,
+} search_op;
+
+typedef struct search_node {
+    search_node_kind kind;
+    /* SEARCH_FIELD */
+    const char *field_id;
+    search_op op;
+    bool numeric;        /* compare num (Number, Boolean) rather than str */
+    bool blank;          /* equalTo emptyValue: the field has no value */
+    const char *str;
+    double num;
+    /* SEARCH_TAG */
+    const char *tag_key;
+    const char *tag_value;
+    /* SEARCH_AND / SEARCH_OR / SEARCH_NOT */
+    struct search_node **children;
+    int child_count;
+} search_node;
+
+typedef struct {
+    const char *field_id;
+    bool descending;
+    bool numeric;
+} search_sort;
+
+#define SEARCH_MAX_SORTS 2
+
+typedef struct {
+    const char *domain_id;
+    const search_node *filter; /* NULL: every case */
+    const char *search_term;   /* NULL or "": no full-text condition */
+    search_sort sorts[SEARCH_MAX_SORTS]; /* then case seq, for a total order */
+    int sort_count;
+    /*
+     * Keyset position: a JSON array [sortvalue..., seq] as handed to the
+     * callback for the last case of the previous page (NULL: first page).
+     * snapshot_seq > 0 leaves out cases created after the first page.
+     */
+    const json_t *after;
+    int64_t snapshot_seq;
+    int limit;
+    bool want_total; /* count every match, not just this page */
+} store_search_query;
+
+/* Called per case of the page; cursor is the position after this case
+ * (valid during the call). */
+typedef int (*store_search_cb)(const store_case *c, const json_t *cursor,
+                               void *arg);
+/* Runs q; *total (when q->want_total) is the number of all matches, and
+ * *max_seq the highest case seq of the domain (for snapshot_seq). */
+int store_cases_search(store_conn *conn, const store_scope *scope,
+                       const store_search_query *q, store_search_cb cb,
+                       void *arg, int64_t *total, int64_t *max_seq);
+
 #endif
