@@ -1,0 +1,31 @@
+-- wrk script: one method, path and body per run, from the arguments
+--   wrk ... -s bench/request.lua URL -- METHOD PATH [BODY]
+-- A BODY containing "%d" gets a per-request counter, so creates do not
+-- collide on unique names.
+local method, path, body
+local counter = 0
+
+function init(args)
+  method = args[1] or "GET"
+  path = args[2] or "/health"
+  body = args[3]
+  counter = math.random(1, 1000000000) * 1000
+end
+
+function request()
+  local payload = nil
+  if body then
+    counter = counter + 1
+    payload = string.gsub(body, "%%d", tostring(counter))
+  end
+  return wrk.format(method, path, {["Content-Type"] = "application/json"}, payload)
+end
+
+-- One machine-readable line per run, read by bench/run.sh.
+function done(summary, latency, requests)
+  local secs = summary.duration / 1e6
+  io.write(string.format("RESULT rps=%.0f p50=%.3f p99=%.3f errors=%d non2xx=%d\n",
+    summary.requests / secs, latency:percentile(50) / 1000, latency:percentile(99) / 1000,
+    summary.errors.connect + summary.errors.read + summary.errors.write + summary.errors.timeout,
+    summary.errors.status))
+end
