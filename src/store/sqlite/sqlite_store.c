@@ -8,13 +8,13 @@
  * lock-upgrade deadlock; the busy timeout absorbs ordinary contention and
  * store_tx() retries what is left.
  */
-#include <sqlite3.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "store/backend.h"
 #include "store/sqlite/migrations.h"
+#include "store/sqlite/sqlite_internal.h"
 #include "util/ids.h"
 #include "util/timeutil.h"
 
@@ -42,21 +42,10 @@ enum stmt_id {
     ST_TAG_PUT,
     ST_TAG_REMOVE,
     ST_TAGS_PURGE,
-    ST_CASE_INSERT,
-    ST_CASE_GET,
-    ST_CASE_UPDATE,
-    ST_CASE_DELETE,
-    ST_CASE_AUDIT_DELETE,
-    ST_PURGE_AUDIT,
-    ST_PURGE_CASES,
-    ST_PURGE_TOKENS,
-    ST_AUDIT_INSERT,
-    ST_AUDIT_LIST,
-    ST_TOKEN_PUT,
-    ST_TOKEN_GET,
-    ST_TOKEN_EXPIRE,
     ST__COUNT
 };
+
+_Static_assert(ST__COUNT <= 64, "core statements overflow their slots");
 
 static const char *const stmt_sql[ST__COUNT] = {
     [ST_BEGIN] = "BEGIN IMMEDIATE",
@@ -115,138 +104,12 @@ static const char *const stmt_sql[ST__COUNT] = {
     /* '/' + 1 == '0': the range holds exactly the ARNs below arn + "/". */
     [ST_TAGS_PURGE] = "DELETE FROM tags WHERE arn = ?1 OR "
                       "(arn >= ?1 || '/' AND arn < ?1 || '0')",
-    [ST_CASE_INSERT] =
-        "INSERT INTO cases (account, region, domain_id, case_id, template_id, "
-        "created_ms, updated_ms, fields) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
-    [ST_CASE_GET] =
-        "SELECT seq, template_id, created_ms, updated_ms, fields FROM cases "
-        "WHERE account = ?1 AND region = ?2 AND domain_id = ?3 AND case_id = ?4",
-    [ST_CASE_UPDATE] =
-        "UPDATE cases SET updated_ms = ?5, fields = ?6 WHERE account = ?1 "
-        "AND region = ?2 AND domain_id = ?3 AND case_id = ?4",
-    [ST_CASE_DELETE] =
-        "DELETE FROM cases WHERE account = ?1 AND region = ?2 "
-        "AND domain_id = ?3 AND case_id = ?4 RETURNING seq",
-    [ST_CASE_AUDIT_DELETE] = "DELETE FROM case_audit WHERE case_seq = ?1",
-    [ST_PURGE_AUDIT] =
-        "DELETE FROM case_audit WHERE case_seq IN (SELECT seq FROM cases "
-        "WHERE account = ?1 AND region = ?2 AND domain_id = ?3)",
-    [ST_PURGE_CASES] =
-        "DELETE FROM cases WHERE account = ?1 AND region = ?2 AND domain_id = ?3",
-    [ST_PURGE_TOKENS] =
-        "DELETE FROM idempotency WHERE account = ?1 AND region = ?2 "
-        "AND domain_id = ?3",
-    [ST_AUDIT_INSERT] =
-        "INSERT INTO case_audit (case_seq, event_id, type, related_item_type, "
-        "performed_ms, fields, performed_by) SELECT seq, ?5, ?6, ?7, ?8, ?9, "
-        "?10 FROM cases WHERE account = ?1 AND region = ?2 AND domain_id = ?3 "
-        "AND case_id = ?4",
-    [ST_AUDIT_LIST] =
-        "SELECT a.seq, a.event_id, a.type, a.related_item_type, "
-        "a.performed_ms, a.fields, a.performed_by FROM case_audit a "
-        "JOIN cases c ON c.seq = a.case_seq WHERE c.account = ?1 "
-        "AND c.region = ?2 AND c.domain_id = ?3 AND c.case_id = ?4 "
-        "AND a.seq < ?5 ORDER BY a.seq DESC LIMIT ?6",
-    [ST_TOKEN_PUT] =
-        "INSERT INTO idempotency (account, region, domain_id, token, "
-        "request_hash, case_id, expires_ms) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7) "
-        "ON CONFLICT DO UPDATE SET request_hash = excluded.request_hash, "
-        "case_id = excluded.case_id, expires_ms = excluded.expires_ms",
-    [ST_TOKEN_GET] =
-        "SELECT request_hash, case_id FROM idempotency WHERE account = ?1 "
-        "AND region = ?2 AND domain_id = ?3 AND token = ?4 AND expires_ms > ?5",
-    /* Bounded so one request never pays for a large backlog. */
-    [ST_TOKEN_EXPIRE] =
-        "DELETE FROM idempotency WHERE (account, region, domain_id, token) IN "
-        "(SELECT account, region, domain_id, token FROM idempotency "
-        "WHERE expires_ms <= ?1 LIMIT 16)",
 };
 
-typedef struct {
-    store_conn base;
-    sqlite3 *db;
-    sqlite3_stmt *stmts[ST__COUNT];
-} sqlite_conn;
-
-static sqlite_conn *as_sqlite(store_conn *conn)
-{
-    return (sqlite_conn *)conn;
-}
-
-static int status_of(int rc)
-{
-    switch (rc) {
-    case SQLITE_OK:
-    case SQLITE_DONE:
-    case SQLITE_ROW:
-        return STORE_OK;
-    case SQLITE_BUSY:
-    case SQLITE_LOCKED:
-        return STORE_BUSY;
-    case SQLITE_CONSTRAINT:
-        return STORE_CONFLICT;
-    default:
-        return STORE_ERROR;
-    }
-}
-
-static int log_error(sqlite_conn *c, const char *what, int rc)
-{
-    int status = status_of(rc);
-    if (status == STORE_ERROR)
-        fprintf(stderr, "sqlite: %s: %s\n", what, sqlite3_errmsg(c->db));
-    return status;
-}
-
-/* The prepared statement id, reset and with its bindings cleared; NULL on
- * failure (logged). */
+/* The statement id, prepared on first use; NULL on failure (logged). */
 static sqlite3_stmt *stmt(sqlite_conn *c, enum stmt_id id)
 {
-    sqlite3_stmt *s = c->stmts[id];
-    if (!s) {
-        int rc = sqlite3_prepare_v3(c->db, stmt_sql[id], -1,
-                                    SQLITE_PREPARE_PERSISTENT, &s, NULL);
-        if (rc != SQLITE_OK) {
-            log_error(c, stmt_sql[id], rc);
-            return NULL;
-        }
-        c->stmts[id] = s;
-    }
-    return s;
-}
-
-static void done(sqlite3_stmt *s)
-{
-    sqlite3_reset(s);
-    sqlite3_clear_bindings(s);
-}
-
-/* Runs a statement that returns no rows. */
-static int run(sqlite_conn *c, sqlite3_stmt *s, const char *what)
-{
-    int rc = sqlite3_step(s);
-    done(s);
-    return rc == SQLITE_DONE ? STORE_OK : log_error(c, what, rc);
-}
-
-static void bind_text(sqlite3_stmt *s, int i, const char *v)
-{
-    if (v)
-        sqlite3_bind_text(s, i, v, -1, SQLITE_STATIC);
-    else
-        sqlite3_bind_null(s, i);
-}
-
-static void bind_scope(sqlite3_stmt *s, const store_scope *scope)
-{
-    bind_text(s, 1, scope->account);
-    bind_text(s, 2, scope->region);
-}
-
-static char *column_dup(arena *a, sqlite3_stmt *s, int col)
-{
-    const char *v = (const char *)sqlite3_column_text(s, col);
-    return v ? arena_strdup(a, v) : NULL;
+    return sq_stmt(c, SQ_SLOTS_CORE + id, stmt_sql[id]);
 }
 
 /* --- connections and migrations --------------------------------------------- */
@@ -258,7 +121,7 @@ static int exec(sqlite_conn *c, const char *sql)
     if (rc != SQLITE_OK) {
         fprintf(stderr, "sqlite: %s\n", msg ? msg : sqlite3_errstr(rc));
         sqlite3_free(msg);
-        return status_of(rc) == STORE_OK ? STORE_ERROR : status_of(rc);
+        return sq_status_of(rc) == STORE_OK ? STORE_ERROR : sq_status_of(rc);
     }
     return STORE_OK;
 }
@@ -317,7 +180,7 @@ static void sq_disconnect(store_conn *conn)
     sqlite_conn *c = as_sqlite(conn);
     if (!c)
         return;
-    for (int i = 0; i < ST__COUNT; i++)
+    for (int i = 0; i < SQ_SLOT_COUNT; i++)
         sqlite3_finalize(c->stmts[i]);
     sqlite3_close(c->db);
     free(c);
@@ -359,14 +222,14 @@ static int sq_begin(store_conn *conn)
 {
     sqlite_conn *c = as_sqlite(conn);
     sqlite3_stmt *s = stmt(c, ST_BEGIN);
-    return s ? run(c, s, "begin") : STORE_ERROR;
+    return s ? sq_run(c, s, "begin") : STORE_ERROR;
 }
 
 static int sq_commit(store_conn *conn)
 {
     sqlite_conn *c = as_sqlite(conn);
     sqlite3_stmt *s = stmt(c, ST_COMMIT);
-    return s ? run(c, s, "commit") : STORE_ERROR;
+    return s ? sq_run(c, s, "commit") : STORE_ERROR;
 }
 
 static void sq_rollback(store_conn *conn)
@@ -374,7 +237,7 @@ static void sq_rollback(store_conn *conn)
     sqlite_conn *c = as_sqlite(conn);
     sqlite3_stmt *s = stmt(c, ST_ROLLBACK);
     if (s && sqlite3_get_autocommit(c->db) == 0)
-        run(c, s, "rollback");
+        sq_run(c, s, "rollback");
 }
 
 /* --- metadata ----------------------------------------------------------------- */
@@ -391,7 +254,7 @@ static int meta_read_key(sqlite_conn *c, unsigned char key[32])
         memcpy(key, sqlite3_column_blob(s, 0), 32);
         status = STORE_OK;
     }
-    done(s);
+    sq_done(s);
     return status;
 }
 
@@ -411,7 +274,7 @@ static int sq_token_key(store_conn *conn, unsigned char key[32])
         return STORE_ERROR;
     sqlite3_bind_text(s, 1, "token_key", -1, SQLITE_STATIC);
     sqlite3_bind_blob(s, 2, fresh, sizeof fresh, SQLITE_STATIC);
-    status = run(c, s, "token key");
+    status = sq_run(c, s, "token key");
     /* Read back: another process may have won the insert. */
     return status == STORE_OK ? meta_read_key(c, key) : status;
 }
@@ -426,15 +289,15 @@ static const char *domain_key(const char *domain_id)
 static void bind_record(sqlite3_stmt *s, const store_scope *scope,
                         const store_record *rec, const char *doc)
 {
-    bind_scope(s, scope);
+    sq_bind_scope(s, scope);
     sqlite3_bind_int(s, 3, (int)rec->kind);
-    bind_text(s, 4, domain_key(rec->domain_id));
-    bind_text(s, 5, rec->id);
-    bind_text(s, 6, rec->name);
+    sq_bind_text(s, 4, domain_key(rec->domain_id));
+    sq_bind_text(s, 5, rec->id);
+    sq_bind_text(s, 6, rec->name);
     sqlite3_bind_int(s, 7, rec->deleted ? 1 : 0);
     sqlite3_bind_int64(s, 8, rec->created_ms);
     sqlite3_bind_int64(s, 9, rec->modified_ms);
-    bind_text(s, 10, doc);
+    sq_bind_text(s, 10, doc);
 }
 
 static int write_record(sqlite_conn *c, enum stmt_id id,
@@ -447,7 +310,7 @@ static int write_record(sqlite_conn *c, enum stmt_id id,
     if (!s || !doc)
         goto cleanup;
     bind_record(s, scope, rec, doc);
-    status = run(c, s, "write record");
+    status = sq_run(c, s, "write record");
     if (status == STORE_OK && sqlite3_changes(c->db) == 0)
         status = STORE_NOT_FOUND;
 cleanup:
@@ -492,9 +355,9 @@ static int read_record_row(sqlite3_stmt *s, store_record *out)
 static void bind_kind(sqlite3_stmt *s, const store_scope *scope,
                       resource_kind kind, const char *domain_id)
 {
-    bind_scope(s, scope);
+    sq_bind_scope(s, scope);
     sqlite3_bind_int(s, 3, (int)kind);
-    bind_text(s, 4, domain_key(domain_id));
+    sq_bind_text(s, 4, domain_key(domain_id));
 }
 
 static int sq_record_get(store_conn *conn, const store_scope *scope,
@@ -508,18 +371,18 @@ static int sq_record_get(store_conn *conn, const store_scope *scope,
     if (!s)
         return STORE_ERROR;
     bind_kind(s, scope, kind, domain_id);
-    bind_text(s, 5, id);
+    sq_bind_text(s, 5, id);
     rc = sqlite3_step(s);
     if (rc == SQLITE_ROW) {
         status = read_record_row(s, out);
         out->kind = kind;
         out->domain_id = domain_id ? arena_strdup(a, domain_id) : NULL;
         out->id = arena_strdup(a, id);
-        out->name = column_dup(a, s, 1);
+        out->name = sq_column_dup(a, s, 1);
     } else {
-        status = rc == SQLITE_DONE ? STORE_NOT_FOUND : log_error(c, "get", rc);
+        status = rc == SQLITE_DONE ? STORE_NOT_FOUND : sq_log_error(c, "get", rc);
     }
-    done(s);
+    sq_done(s);
     return status;
 }
 
@@ -547,8 +410,8 @@ static int sq_record_list(store_conn *conn, const store_scope *scope,
         json_decref(rec.doc);
     }
     if (status == STORE_OK && rc != SQLITE_DONE)
-        status = log_error(c, "list", rc);
-    done(s);
+        status = sq_log_error(c, "list", rc);
+    sq_done(s);
     return status;
 }
 
@@ -560,8 +423,8 @@ static int count_rows(sqlite_conn *c, sqlite3_stmt *s, int64_t *count)
     if (rc == SQLITE_ROW)
         *count = sqlite3_column_int64(s, 0);
     else
-        status = log_error(c, "count", rc);
-    done(s);
+        status = sq_log_error(c, "count", rc);
+    sq_done(s);
     return status;
 }
 
@@ -583,22 +446,19 @@ static int sq_domain_purge(store_conn *conn, const store_scope *scope,
                            const char *domain_id)
 {
     sqlite_conn *c = as_sqlite(conn);
-    static const enum stmt_id purges[] = {ST_PURGE_RECORDS, ST_PURGE_OPTIONS,
-                                          ST_PURGE_AUDIT, ST_PURGE_CASES,
-                                          ST_PURGE_TOKENS};
+    static const enum stmt_id purges[] = {ST_PURGE_RECORDS, ST_PURGE_OPTIONS};
+    int status = sq_cases_purge_domain(c, scope, domain_id);
 
-    for (size_t i = 0; i < sizeof purges / sizeof purges[0]; i++) {
+    for (size_t i = 0; status == STORE_OK && i < sizeof purges / sizeof purges[0];
+         i++) {
         sqlite3_stmt *s = stmt(c, purges[i]);
-        int status;
         if (!s)
             return STORE_ERROR;
-        bind_scope(s, scope);
-        bind_text(s, 3, domain_id);
-        status = run(c, s, "purge domain");
-        if (status != STORE_OK)
-            return status;
+        sq_bind_scope(s, scope);
+        sq_bind_text(s, 3, domain_id);
+        status = sq_run(c, s, "purge domain");
     }
-    return STORE_OK;
+    return status;
 }
 
 /* --- field options ------------------------------------------------------------ */
@@ -606,9 +466,9 @@ static int sq_domain_purge(store_conn *conn, const store_scope *scope,
 static void bind_field(sqlite3_stmt *s, const store_scope *scope,
                        const char *domain_id, const char *field_id)
 {
-    bind_scope(s, scope);
-    bind_text(s, 3, domain_id);
-    bind_text(s, 4, field_id);
+    sq_bind_scope(s, scope);
+    sq_bind_text(s, 3, domain_id);
+    sq_bind_text(s, 4, field_id);
 }
 
 static int sq_option_put(store_conn *conn, const store_scope *scope,
@@ -621,10 +481,10 @@ static int sq_option_put(store_conn *conn, const store_scope *scope,
     if (!s)
         return STORE_ERROR;
     bind_field(s, scope, domain_id, field_id);
-    bind_text(s, 5, opt->value);
-    bind_text(s, 6, opt->name);
+    sq_bind_text(s, 5, opt->value);
+    sq_bind_text(s, 6, opt->name);
     sqlite3_bind_int(s, 7, opt->active ? 1 : 0);
-    return run(c, s, "put option");
+    return sq_run(c, s, "put option");
 }
 
 static int sq_option_get(store_conn *conn, const store_scope *scope,
@@ -638,17 +498,17 @@ static int sq_option_get(store_conn *conn, const store_scope *scope,
     if (!s)
         return STORE_ERROR;
     bind_field(s, scope, domain_id, field_id);
-    bind_text(s, 5, value);
+    sq_bind_text(s, 5, value);
     rc = sqlite3_step(s);
     if (rc == SQLITE_ROW) {
         out->value = arena_strdup(a, value);
-        out->name = column_dup(a, s, 0);
+        out->name = sq_column_dup(a, s, 0);
         out->active = sqlite3_column_int(s, 1) != 0;
     } else {
         status = rc == SQLITE_DONE ? STORE_NOT_FOUND
-                                   : log_error(c, "get option", rc);
+                                   : sq_log_error(c, "get option", rc);
     }
-    done(s);
+    sq_done(s);
     return status;
 }
 
@@ -688,8 +548,8 @@ static int sq_option_list(store_conn *conn, const store_scope *scope,
         status = cb(&opt, sqlite3_column_int64(s, 0), arg);
     }
     if (status == STORE_OK && rc != SQLITE_DONE)
-        status = log_error(c, "list options", rc);
-    done(s);
+        status = sq_log_error(c, "list options", rc);
+    sq_done(s);
     return status;
 }
 
@@ -706,14 +566,14 @@ static int sq_tags_get(store_conn *conn, const char *arn, json_t **tags)
         json_decref(obj);
         return STORE_ERROR;
     }
-    bind_text(s, 1, arn);
+    sq_bind_text(s, 1, arn);
     while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
         json_object_set_new(obj, (const char *)sqlite3_column_text(s, 0),
                             json_string((const char *)sqlite3_column_text(s, 1)));
     }
     if (rc != SQLITE_DONE)
-        status = log_error(c, "get tags", rc);
-    done(s);
+        status = sq_log_error(c, "get tags", rc);
+    sq_done(s);
     if (status != STORE_OK) {
         json_decref(obj);
         return status;
@@ -733,10 +593,10 @@ static int sq_tags_put(store_conn *conn, const char *arn, json_t *tags)
         int status;
         if (!s)
             return STORE_ERROR;
-        bind_text(s, 1, arn);
-        bind_text(s, 2, key);
-        bind_text(s, 3, json_string_value(value));
-        status = run(c, s, "put tag");
+        sq_bind_text(s, 1, arn);
+        sq_bind_text(s, 2, key);
+        sq_bind_text(s, 3, json_string_value(value));
+        status = sq_run(c, s, "put tag");
         if (status != STORE_OK)
             return status;
     }
@@ -753,9 +613,9 @@ static int sq_tags_remove(store_conn *conn, const char *arn,
         int status;
         if (!s)
             return STORE_ERROR;
-        bind_text(s, 1, arn);
-        bind_text(s, 2, *keys);
-        status = run(c, s, "remove tag");
+        sq_bind_text(s, 1, arn);
+        sq_bind_text(s, 2, *keys);
+        status = sq_run(c, s, "remove tag");
         if (status != STORE_OK)
             return status;
     }
@@ -768,247 +628,8 @@ static int sq_tags_purge(store_conn *conn, const char *arn)
     sqlite3_stmt *s = stmt(c, ST_TAGS_PURGE);
     if (!s)
         return STORE_ERROR;
-    bind_text(s, 1, arn);
-    return run(c, s, "purge tags");
-}
-
-/* --- cases ------------------------------------------------------------------------ */
-
-static void bind_case_key(sqlite3_stmt *s, const store_scope *scope,
-                          const char *domain_id, const char *case_id)
-{
-    bind_scope(s, scope);
-    bind_text(s, 3, domain_id);
-    bind_text(s, 4, case_id);
-}
-
-static int sq_case_insert(store_conn *conn, const store_scope *scope,
-                          store_case *cs)
-{
-    sqlite_conn *c = as_sqlite(conn);
-    sqlite3_stmt *s = stmt(c, ST_CASE_INSERT);
-    char *fields = json_dumps(cs->fields, JSON_COMPACT);
-    int status = STORE_ERROR;
-
-    if (!s || !fields)
-        goto cleanup;
-    bind_case_key(s, scope, cs->domain_id, cs->case_id);
-    bind_text(s, 5, cs->template_id);
-    sqlite3_bind_int64(s, 6, cs->created_ms);
-    sqlite3_bind_int64(s, 7, cs->updated_ms);
-    bind_text(s, 8, fields);
-    status = run(c, s, "insert case");
-    if (status == STORE_OK)
-        cs->seq = sqlite3_last_insert_rowid(c->db);
-cleanup:
-    free(fields);
-    return status;
-}
-
-static int sq_case_get(store_conn *conn, const store_scope *scope,
-                       const char *domain_id, const char *case_id, arena *a,
-                       store_case *out)
-{
-    sqlite_conn *c = as_sqlite(conn);
-    sqlite3_stmt *s = stmt(c, ST_CASE_GET);
-    json_error_t jerr;
-    int rc, status = STORE_OK;
-
-    if (!s)
-        return STORE_ERROR;
-    bind_case_key(s, scope, domain_id, case_id);
-    rc = sqlite3_step(s);
-    if (rc != SQLITE_ROW) {
-        status = rc == SQLITE_DONE ? STORE_NOT_FOUND : log_error(c, "get case", rc);
-        goto cleanup;
-    }
-    out->seq = sqlite3_column_int64(s, 0);
-    out->domain_id = arena_strdup(a, domain_id);
-    out->case_id = arena_strdup(a, case_id);
-    out->template_id = column_dup(a, s, 1);
-    out->created_ms = sqlite3_column_int64(s, 2);
-    out->updated_ms = sqlite3_column_int64(s, 3);
-    out->fields = json_loads((const char *)sqlite3_column_text(s, 4), 0, &jerr);
-    if (!out->fields) {
-        fprintf(stderr, "sqlite: corrupt case fields: %s\n", jerr.text);
-        status = STORE_ERROR;
-    }
-cleanup:
-    done(s);
-    return status;
-}
-
-static int sq_case_update(store_conn *conn, const store_scope *scope,
-                          const store_case *cs)
-{
-    sqlite_conn *c = as_sqlite(conn);
-    sqlite3_stmt *s = stmt(c, ST_CASE_UPDATE);
-    char *fields = json_dumps(cs->fields, JSON_COMPACT);
-    int status = STORE_ERROR;
-
-    if (!s || !fields)
-        goto cleanup;
-    bind_case_key(s, scope, cs->domain_id, cs->case_id);
-    sqlite3_bind_int64(s, 5, cs->updated_ms);
-    bind_text(s, 6, fields);
-    status = run(c, s, "update case");
-    if (status == STORE_OK && sqlite3_changes(c->db) == 0)
-        status = STORE_NOT_FOUND;
-cleanup:
-    free(fields);
-    return status;
-}
-
-static int sq_case_delete(store_conn *conn, const store_scope *scope,
-                          const char *domain_id, const char *case_id)
-{
-    sqlite_conn *c = as_sqlite(conn);
-    sqlite3_stmt *s = stmt(c, ST_CASE_DELETE);
-    int64_t case_seq = -1;
-    int rc;
-
-    if (!s)
-        return STORE_ERROR;
-    bind_case_key(s, scope, domain_id, case_id);
-    while ((rc = sqlite3_step(s)) == SQLITE_ROW)
-        case_seq = sqlite3_column_int64(s, 0);
-    done(s);
-    if (rc != SQLITE_DONE)
-        return log_error(c, "delete case", rc);
-    if (case_seq < 0)
-        return STORE_NOT_FOUND;
-    s = stmt(c, ST_CASE_AUDIT_DELETE);
-    if (!s)
-        return STORE_ERROR;
-    sqlite3_bind_int64(s, 1, case_seq);
-    return run(c, s, "delete case audit");
-}
-
-/* --- audit history ----------------------------------------------------------------- */
-
-static int sq_audit_append(store_conn *conn, const store_scope *scope,
-                           const char *domain_id, const char *case_id,
-                           store_audit_event *ev)
-{
-    sqlite_conn *c = as_sqlite(conn);
-    sqlite3_stmt *s = stmt(c, ST_AUDIT_INSERT);
-    char *fields = json_dumps(ev->fields, JSON_COMPACT);
-    char *by = json_dumps(ev->performed_by, JSON_COMPACT);
-    int status = STORE_ERROR;
-
-    if (!s || !fields || !by)
-        goto cleanup;
-    bind_case_key(s, scope, domain_id, case_id);
-    bind_text(s, 5, ev->event_id);
-    bind_text(s, 6, ev->type);
-    bind_text(s, 7, ev->related_item_type);
-    sqlite3_bind_int64(s, 8, ev->performed_ms);
-    bind_text(s, 9, fields);
-    bind_text(s, 10, by);
-    status = run(c, s, "append audit event");
-    if (status == STORE_OK && sqlite3_changes(c->db) == 0)
-        status = STORE_NOT_FOUND;
-    if (status == STORE_OK)
-        ev->seq = sqlite3_last_insert_rowid(c->db);
-cleanup:
-    free(fields);
-    free(by);
-    return status;
-}
-
-static int read_audit_row(sqlite3_stmt *s, store_audit_event *ev)
-{
-    ev->seq = sqlite3_column_int64(s, 0);
-    ev->event_id = (const char *)sqlite3_column_text(s, 1);
-    ev->type = (const char *)sqlite3_column_text(s, 2);
-    ev->related_item_type = (const char *)sqlite3_column_text(s, 3);
-    ev->performed_ms = sqlite3_column_int64(s, 4);
-    ev->fields = json_loads((const char *)sqlite3_column_text(s, 5), 0, NULL);
-    ev->performed_by =
-        json_loads((const char *)sqlite3_column_text(s, 6), 0, NULL);
-    return ev->fields && ev->performed_by ? STORE_OK : STORE_ERROR;
-}
-
-static int sq_audit_list(store_conn *conn, const store_scope *scope,
-                         const char *domain_id, const char *case_id,
-                         int64_t before_seq, int limit, store_audit_cb cb,
-                         void *arg)
-{
-    sqlite_conn *c = as_sqlite(conn);
-    sqlite3_stmt *s = stmt(c, ST_AUDIT_LIST);
-    int rc, status = STORE_OK;
-
-    if (!s)
-        return STORE_ERROR;
-    bind_case_key(s, scope, domain_id, case_id);
-    sqlite3_bind_int64(s, 5, before_seq > 0 ? before_seq : INT64_MAX);
-    sqlite3_bind_int(s, 6, limit);
-    while (status == STORE_OK && (rc = sqlite3_step(s)) == SQLITE_ROW) {
-        store_audit_event ev;
-        status = read_audit_row(s, &ev);
-        if (status == STORE_OK)
-            status = cb(&ev, arg);
-        json_decref(ev.fields);
-        json_decref(ev.performed_by);
-    }
-    if (status == STORE_OK && rc != SQLITE_DONE)
-        status = log_error(c, "list audit events", rc);
-    done(s);
-    return status;
-}
-
-/* --- idempotency tokens --------------------------------------------------------------- */
-
-static int expire_tokens(sqlite_conn *c, int64_t now_ms)
-{
-    sqlite3_stmt *s = stmt(c, ST_TOKEN_EXPIRE);
-    if (!s)
-        return STORE_ERROR;
-    sqlite3_bind_int64(s, 1, now_ms);
-    return run(c, s, "expire tokens");
-}
-
-static int sq_idempotency_put(store_conn *conn, const store_scope *scope,
-                              const char *domain_id, const char *token,
-                              const char *request_hash, const char *case_id,
-                              int64_t expires_ms)
-{
-    sqlite_conn *c = as_sqlite(conn);
-    sqlite3_stmt *s = stmt(c, ST_TOKEN_PUT);
-    int status;
-
-    if (!s)
-        return STORE_ERROR;
-    bind_case_key(s, scope, domain_id, token);
-    bind_text(s, 5, request_hash);
-    bind_text(s, 6, case_id);
-    sqlite3_bind_int64(s, 7, expires_ms);
-    status = run(c, s, "put token");
-    return status == STORE_OK ? expire_tokens(c, time_now_ms()) : status;
-}
-
-static int sq_idempotency_get(store_conn *conn, const store_scope *scope,
-                              const char *domain_id, const char *token,
-                              int64_t now_ms, arena *a,
-                              const char **request_hash, const char **case_id)
-{
-    sqlite_conn *c = as_sqlite(conn);
-    sqlite3_stmt *s = stmt(c, ST_TOKEN_GET);
-    int rc, status = STORE_OK;
-
-    if (!s)
-        return STORE_ERROR;
-    bind_case_key(s, scope, domain_id, token);
-    sqlite3_bind_int64(s, 5, now_ms);
-    rc = sqlite3_step(s);
-    if (rc == SQLITE_ROW) {
-        *request_hash = column_dup(a, s, 0);
-        *case_id = column_dup(a, s, 1);
-    } else {
-        status = rc == SQLITE_DONE ? STORE_NOT_FOUND : log_error(c, "get token", rc);
-    }
-    done(s);
-    return status;
+    sq_bind_text(s, 1, arn);
+    return sq_run(c, s, "purge tags");
 }
 
 const store_backend sqlite_backend = {
