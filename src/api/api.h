@@ -28,6 +28,7 @@ extern const api_binding layouts_api[];
 extern const api_binding templates_api[];
 extern const api_binding tags_api[];
 extern const api_binding events_api[];
+extern const api_binding case_rules_api[];
 
 /* The handler for an operation name, or NULL when none is implemented. */
 api_handler api_handler_for(const char *operation);
@@ -44,7 +45,6 @@ int api_not_found(request_ctx *ctx, const char *type, const char *id);
 /* Maps a failed store status to an InternalServerException; returns -1. */
 int api_store_failed(request_ctx *ctx, int status);
 
-#endif
 
 /* Number of system fields every domain is created with (domains.c). */
 int api_system_field_count(void);
@@ -105,3 +105,23 @@ int api_list_records(request_ctx *ctx, resource_kind kind,
                      const char *domain_id, const char *listing,
                      bool include_deleted, int default_max, const char *member,
                      api_item_fn item, void *arg);
+
+/* Sets *live to whether id names a record of kind in the domain that is not
+ * deleted.  Returns a store status. */
+int api_record_is_live(store_conn *conn, request_ctx *ctx, resource_kind kind,
+                       const char *domain_id, const char *id, bool *live);
+/* Adds to dead (an object used as an ordered set) each id of ids (a JSON
+ * array of strings) that is not a live field of the domain.  Returns a
+ * store status. */
+int api_find_dead_fields(store_conn *conn, request_ctx *ctx,
+                         const char *domain_id, json_t *ids, json_t *dead);
+/* Fails with a ValidationException naming the ids (a JSON array of strings)
+ * that are not live fields of the domain.  Returns 0, -1 after api_fail(),
+ * or a store status. */
+int api_require_live_fields(store_conn *conn, request_ctx *ctx,
+                            const char *domain_id, json_t *ids);
+/* Turns what store_tx returned into a handler's result: 0, or -1 with the
+ * error recorded (the handler's own, or one for the store failure). */
+int api_tx_result(request_ctx *ctx, int rc);
+
+#endif

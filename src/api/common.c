@@ -197,3 +197,101 @@ fail:
     json_decref(w.items);
     return -1;
 }
+
+/* --- checks shared by the configuration handlers ------------------------- */
+
+/* Sets *live to whether id names a record of kind in the domain that is
+ * not deleted.  Returns a store status. */
+int api_record_is_live(store_conn *conn, request_ctx *ctx,
+                          resource_kind kind, const char *domain_id,
+                          const char *id, bool *live)
+{
+    store_record rec;
+    int rc = store_record_get(conn, &ctx->scope, kind, domain_id, id,
+                              ctx->arena, &rec);
+
+    *live = false;
+    if (rc == STORE_NOT_FOUND)
+        return STORE_OK;
+    if (rc != STORE_OK)
+        return rc;
+    *live = !rec.deleted;
+    json_decref(rec.doc);
+    return STORE_OK;
+}
+
+/* Adds to dead (an object used as an ordered set) each id of ids that is
+ * not a live field of the domain.  Returns a store status. */
+int api_find_dead_fields(store_conn *conn, request_ctx *ctx,
+                            const char *domain_id, json_t *ids, json_t *dead)
+{
+    json_t *id;
+    size_t i;
+
+    json_array_foreach(ids, i, id) {
+        bool live;
+        int rc = api_record_is_live(conn, ctx, RES_FIELD, domain_id,
+                                json_string_value(id), &live);
+        if (rc != STORE_OK)
+            return rc;
+        if (!live)
+            json_object_set_new(dead, json_string_value(id), json_true());
+    }
+    return STORE_OK;
+}
+
+/* The keys of set joined by ", " (arena-owned), or NULL when out of memory. */
+static char *join_keys(arena *a, json_t *set)
+{
+    const char *key;
+    json_t *value;
+    size_t len = 1;
+    char *out, *end;
+
+    json_object_foreach(set, key, value)
+        len += strlen(key) + 2;
+    out = arena_alloc(a, len);
+    if (!out)
+        return NULL;
+    end = out;
+    json_object_foreach(set, key, value) {
+        size_t n = strlen(key);
+        if (end != out) {
+            memcpy(end, ", ", 2);
+            end += 2;
+        }
+        memcpy(end, key, n);
+        end += n;
+    }
+    *end = '\0';
+    return out;
+}
+
+/* Fails with a ValidationException naming the ids that are not live fields
+ * of the domain.  Returns 0, -1 after api_fail(), or a store status. */
+int api_require_live_fields(store_conn *conn, request_ctx *ctx,
+                               const char *domain_id, json_t *ids)
+{
+    json_t *dead = json_object();
+    int rc = api_find_dead_fields(conn, ctx, domain_id, ids, dead);
+
+    if (rc == STORE_OK && json_object_size(dead) > 0) {
+        const char *names = join_keys(ctx->arena, dead);
+        rc = api_fail(ctx, ERR_VALIDATION,
+                      "These field ids do not exist in the domain or are deleted: %s",
+                      names ? names : "(too many to list)");
+    }
+    json_decref(dead);
+    return rc;
+}
+
+/* Turns what store_tx returned into the handler's result. */
+int api_tx_result(request_ctx *ctx, int rc)
+{
+    if (rc == 0)
+        return 0;
+    if (ctx->error != ERR_NONE)
+        return -1;
+    return api_store_failed(ctx, rc);
+}
+
