@@ -1,0 +1,232 @@
+"""Durability: a clean restart keeps everything; after kill -9 every write that
+was acknowledged with 200 is still there."""
+
+import threading
+import time
+import unittest
+
+from botocore.exceptions import BotoCoreError, ClientError
+
+from harness import (SYSTEM_FIELD_IDS, Server, basic_layout, make_client, random_account,
+                     unique, walk)
+
+
+def strip(r):
+    r = dict(r)
+    r.pop("ResponseMetadata", None)
+    return r
+
+
+class DurabilityBase(unittest.TestCase):
+    maxDiff = None
+
+    def setUp(self):
+        self.srv = Server()
+        self.addCleanup(self._final_stop)
+        self.srv.start()
+        self.account = random_account()
+
+    def run(self, result=None):
+        before = len(result.failures) + len(result.errors) if result is not None else 0
+        try:
+            return super().run(result)
+        finally:
+            srv = getattr(self, "srv", None)
+            if srv is not None:
+                if result is not None and len(result.failures) + len(result.errors) > before:
+                    print("\n---- casesd log (%s) ----\n%s\n---- end ----"
+                          % (self.id(), srv.stderr_text(3000)))
+                if srv.alive():
+                    srv.kill9()
+                srv.cleanup()
+
+    def _final_stop(self):
+        if self.srv.alive():
+            rc = self.srv.stop()
+            self.assertEqual(rc, 0, "casesd did not exit cleanly on SIGTERM:\n%s"
+                             % self.srv.stderr_text())
+
+    def client(self, account=None, region="us-east-1"):
+        return make_client(self.srv.endpoint, account or self.account, region)
+
+    def restart(self, hard=False):
+        if hard:
+            self.srv.kill9()
+        else:
+            rc = self.srv.stop()
+            self.assertEqual(rc, 0, "casesd did not exit cleanly on SIGTERM:\n%s"
+                             % self.srv.stderr_text())
+        self.srv.start()
+
+
+class RestartTests(DurabilityBase):
+
+    def build(self, c):
+        dom = c.create_domain(name=unique("durable"))["domainId"]
+        f_text = c.create_field(domainId=dom, name="Notes", type="Text", description="free text",
+                                attributes={"text": {"isMultiline": True}})["fieldId"]
+        f_sel = c.create_field(domainId=dom, name="Region", type="SingleSelect")["fieldId"]
+        f_gone = c.create_field(domainId=dom, name="Gone", type="Number")["fieldId"]
+        c.batch_put_field_options(domainId=dom, fieldId=f_sel, options=[
+            {"name": "Oregon", "value": "pdx", "active": True},
+            {"name": "Virginia", "value": "iad", "active": False}])
+        lay = c.create_layout(domainId=dom, name="Main",
+                              content=basic_layout([f_text, f_gone], [f_sel, "summary"]))["layoutId"]
+        old_lay = c.create_layout(domainId=dom, name="Old", content={"basic": {}})["layoutId"]
+        tpl = c.create_template(domainId=dom, name="Default", description="d",
+                                layoutConfiguration={"defaultLayout": lay},
+                                requiredFields=[{"fieldId": f_text}, {"fieldId": f_gone}],
+                                tagPropagationConfigurations=[
+                                    {"resourceType": "Cases", "tagMap": {"Dept": "Fraud"}}])["templateId"]
+        off = c.create_template(domainId=dom, name="Off", status="Inactive")["templateId"]
+        c.update_field(domainId=dom, fieldId=f_text, name="Notes v2")
+        c.delete_field(domainId=dom, fieldId=f_gone)
+        c.delete_layout(domainId=dom, layoutId=old_lay)
+        c.tag_resource(arn="arn:aws:cases:us-east-1:%s:domain/%s" % (self.account, dom),
+                       tags={"env": "prod"})
+        c.tag_resource(arn="arn:aws:cases:us-east-1:%s:domain/%s/template/%s"
+                       % (self.account, dom, tpl), tags={"owner": "ops"})
+        c.put_case_event_configuration(domainId=dom, eventBridge={
+            "enabled": True, "includedData": {"caseData": {"fields": [{"id": f_text}, {"id": "title"}]},
+                                              "relatedItemData": {"includeContent": True}}})
+        return dict(dom=dom, fields=[f_text, f_sel, f_gone], layouts=[lay, old_lay],
+                    templates=[tpl, off], sel=f_sel)
+
+    def snapshot(self, c, ids):
+        dom = ids["dom"]
+        snap = {
+            "domain": strip(c.get_domain(domainId=dom)),
+            "domains": walk(c.list_domains, "domains")[0],
+            "fields": walk(c.list_fields, "fields", domainId=dom)[0],
+            "batch": strip(c.batch_get_field(domainId=dom, fields=[
+                {"id": i} for i in ids["fields"] + sorted(SYSTEM_FIELD_IDS)])),
+            "options": walk(c.list_field_options, "options", domainId=dom, fieldId=ids["sel"])[0],
+            "status_options": walk(c.list_field_options, "options", domainId=dom,
+                                   fieldId="status")[0],
+            "layouts": [strip(c.get_layout(domainId=dom, layoutId=i)) for i in ids["layouts"]],
+            "layout_list": walk(c.list_layouts, "layouts", domainId=dom)[0],
+            "templates": [strip(c.get_template(domainId=dom, templateId=i))
+                          for i in ids["templates"]],
+            "template_list": walk(c.list_templates, "templates", domainId=dom)[0],
+            "events": strip(c.get_case_event_configuration(domainId=dom)),
+        }
+        return snap
+
+    def test_clean_restart_keeps_everything(self):
+        c = self.client()
+        ids = self.build(c)
+        before = self.snapshot(c, ids)
+        # Sanity: the snapshot holds what was written.
+        self.assertEqual(before["domain"]["tags"], {"env": "prod"})
+        self.assertEqual(len(before["fields"]), len(SYSTEM_FIELD_IDS) + 2)
+        self.assertEqual(len(before["layout_list"]), 1)
+        self.assertTrue(before["layouts"][1]["deleted"])
+        self.assertTrue(before["events"]["eventBridge"]["enabled"])
+        self.restart()
+        c = self.client()
+        after = self.snapshot(c, ids)
+        self.assertEqual(after, before)
+        # Uniqueness and soft-delete rules still hold after the restart.
+        with self.assertRaises(ClientError) as ctx:
+            c.create_field(domainId=ids["dom"], name="Notes v2", type="Text")
+        self.assertEqual(ctx.exception.response["Error"]["Code"], "ConflictException")
+        with self.assertRaises(ClientError) as ctx:
+            c.update_field(domainId=ids["dom"], fieldId=ids["fields"][2], name="back")
+        self.assertEqual(ctx.exception.response["Error"]["Code"], "ValidationException")
+        # And it keeps accepting writes.
+        fid = c.create_field(domainId=ids["dom"], name="After restart", type="Boolean")["fieldId"]
+        self.restart()
+        c = self.client()
+        r = c.batch_get_field(domainId=ids["dom"], fields=[{"id": fid}])
+        self.assertEqual(r["fields"][0]["name"], "After restart")
+
+    def test_restart_after_kill9_when_idle(self):
+        c = self.client()
+        ids = self.build(c)
+        before = self.snapshot(c, ids)
+        self.restart(hard=True)
+        self.assertEqual(self.snapshot(self.client(), ids), before)
+
+    def test_deleted_domain_stays_deleted(self):
+        c = self.client()
+        a = c.create_domain(name=unique("a"))["domainId"]
+        b = c.create_domain(name=unique("b"))["domainId"]
+        c.delete_domain(domainId=a)
+        self.restart()
+        c = self.client()
+        self.assertEqual([d["domainId"] for d in c.list_domains()["domains"]], [b])
+        with self.assertRaises(ClientError) as ctx:
+            c.get_domain(domainId=a)
+        self.assertEqual(ctx.exception.response["Error"]["Code"], "ResourceNotFoundException")
+
+
+class CrashTests(DurabilityBase):
+
+    def test_kill9_during_create_field_stream(self):
+        c = self.client()
+        dom = c.create_domain(name=unique("crash"))["domainId"]
+        acked = []
+        lock = threading.Lock()
+        stop = threading.Event()
+        errors = []
+
+        def writer(tag):
+            wc = make_client(self.srv.endpoint, self.account)
+            for i in range(200):
+                if stop.is_set():
+                    return
+                name = "w%s-%03d" % (tag, i)
+                try:
+                    r = wc.create_field(domainId=dom, name=name, type="Text",
+                                        description="stream %s" % tag)
+                except (ClientError, BotoCoreError, OSError) as e:
+                    if isinstance(e, ClientError):
+                        errors.append(e.response["Error"])
+                    return
+                with lock:
+                    acked.append((r["fieldId"], name))
+
+        threads = [threading.Thread(target=writer, args=(t,)) for t in ("a", "b")]
+        for t in threads:
+            t.start()
+        deadline = time.monotonic() + 5
+        while time.monotonic() < deadline:
+            with lock:
+                if len(acked) >= 40:
+                    break
+            time.sleep(0.005)
+        self.srv.kill9()
+        stop.set()
+        for t in threads:
+            t.join(30)
+        self.assertEqual(errors, [], "CreateField failed with an AWS error before the crash")
+        self.assertGreater(len(acked), 0, "no CreateField succeeded before the crash")
+        with lock:
+            acked_now = list(acked)
+
+        self.srv.start()
+        c = self.client()
+        for i in range(0, len(acked_now), 50):
+            chunk = acked_now[i:i + 50]
+            r = c.batch_get_field(domainId=dom, fields=[{"id": fid} for fid, _ in chunk])
+            self.assertEqual(r["errors"], [], "acknowledged fields lost after kill -9")
+            got = {f["fieldId"]: f for f in r["fields"]}
+            for fid, name in chunk:
+                self.assertIn(fid, got)
+                self.assertEqual(got[fid]["name"], name)
+                self.assertEqual(got[fid]["type"], "Text")
+                self.assertFalse(got[fid].get("deleted", False))
+        listed = {f["fieldId"]: f["name"] for f in walk(c.list_fields, "fields", domainId=dom)[0]}
+        for fid, name in acked_now:
+            self.assertEqual(listed.get(fid), name)
+        # No half-written rows: every custom field listed is complete and unique by name.
+        custom = [n for fid, n in listed.items() if fid not in SYSTEM_FIELD_IDS]
+        self.assertEqual(len(custom), len(set(custom)))
+        # The store is still writable and consistent.
+        fid = c.create_field(domainId=dom, name="post-crash", type="Number")["fieldId"]
+        self.assertEqual(c.batch_get_field(domainId=dom, fields=[{"id": fid}])["fields"][0]["name"],
+                         "post-crash")
+
+
+if __name__ == "__main__":
+    unittest.main()
