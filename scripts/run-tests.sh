@@ -21,6 +21,7 @@ run_suite() {   # name, command...
 
 run_suite unit   "$BUILD/unit_tests"
 run_suite model  tests/model_fresh.sh
+run_suite docs   tests/docs_fresh.sh
 run_suite e2e    python3 tests/e2e/run.py
 run_suite cli    tests/e2e/cli_smoke.sh
 run_suite js     tests/e2e/js/run.sh

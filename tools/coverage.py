@@ -50,7 +50,7 @@ def main(argv):
     want = table(root)
     if len(argv) > 2 and argv[1] == "--check":
         text = open(argv[2], encoding="utf-8").read()
-        m = re.search(re.escape(BEGIN) + r"\n(.*?)\n" + re.escape(END), text, re.S)
+        m = re.search(re.escape(BEGIN) + r"\n(.*?)" + re.escape(END), text, re.S)
         if not m or m.group(1).strip() != want.strip():
             print("README coverage table is stale: run tools/coverage.py --write README.md")
             return 1
@@ -58,7 +58,7 @@ def main(argv):
     if len(argv) > 2 and argv[1] == "--write":
         path = argv[2]
         text = open(path, encoding="utf-8").read()
-        text = re.sub(re.escape(BEGIN) + r"\n.*?\n" + re.escape(END),
+        text = re.sub(re.escape(BEGIN) + r"\n.*?" + re.escape(END),
                       lambda _m: BEGIN + "\n" + want + "\n" + END, text, flags=re.S)
         open(path, "w", encoding="utf-8").write(text)
         return 0

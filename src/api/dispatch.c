@@ -9,6 +9,7 @@
 
 static const api_binding *const families[] = {
     domains_api, fields_api, layouts_api, templates_api, tags_api, events_api,
+    case_rules_api,
 };
 
 api_handler api_handler_for(const char *operation)
