@@ -213,7 +213,7 @@ jcheck "batch-get-field returns found fields and reports the missing one" \
   "sorted(f.get('fieldId') for f in d.get('fields', [])) == sorted([$BATCH_IDS]) and [e.get('id') for e in d.get('errors', [])] == ['no-such-field-id']"
 
 MORE_INFO_FIELD=${FIELD_ID:-summary}   # a system field when no custom one was made
-LAYOUT_CONTENT="{\"basic\":{\"topPanel\":{\"sections\":[{\"fieldGroup\":{\"name\":\"Summary\",\"fields\":[{\"id\":\"title\"},{\"id\":\"status\"}]}}]},\"moreInfo\":{\"sections\":[{\"fieldGroup\":{\"fields\":[{\"id\":\"$MORE_INFO_FIELD\"}]}}]}}}"
+LAYOUT_CONTENT="{\"basic\":{\"topPanel\":{\"sections\":[{\"fieldGroup\":{\"name\":\"Summary\",\"fields\":[{\"id\":\"summary\"},{\"id\":\"case_reason\"}]}}]},\"moreInfo\":{\"sections\":[{\"fieldGroup\":{\"fields\":[{\"id\":\"$MORE_INFO_FIELD\"}]}}]}}}"
 cli create-layout --domain-id "$DOMAIN_ID" --name "Smoke layout" --content "$LAYOUT_CONTENT"
 jcheck "create-layout returns layoutId and layoutArn" \
   "isinstance(d.get('layoutId'), str) and d['layoutId'] and d.get('layoutArn','').startswith('arn:')"
