@@ -1,0 +1,454 @@
+/*
+ * search.c - SearchCases.
+ *
+ * The request is compiled (case_filter.c) against the domain's fields,
+ * deleted ones included, since their stored values still match; then the
+ * store runs it as a keyset query.  Choices where AWS documents nothing
+ * (cases-behaviour.md section 11):
+ *  - Without sorts, cases come most recently updated first
+ *    (last_updated_datetime Desc); the store breaks every tie by the case's
+ *    insertion order, so the order is total and pages never overlap.
+ *  - fields[] projects: an item carries, in the order asked and once each,
+ *    the asked fields that have a value.  Ids the domain does not have are
+ *    ignored, as no case can hold a value for them (a projection only
+ *    reads; refusing it would fail requests AWS is not known to fail).
+ *  - Results are strongly consistent: a case is searchable as soon as
+ *    CreateCase returns (AWS indexes asynchronously).
+ *
+ * nextToken: the position is the JSON text [snapshot_seq, cursor], where
+ * cursor is the store's keyset position after the last case of the page
+ * and snapshot_seq the highest case seq when the first page ran, so a walk
+ * over all pages returns each case that existed at its start exactly once,
+ * however many are created meanwhile.  The token context holds the domain
+ * and a SHA-256 of the query (filter, searchTerm, sorts), so a token is
+ * refused by any other query; maxResults and fields may change between
+ * pages.
+ */
+#include <openssl/evp.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "api/api.h"
+#include "api/case_filter.h"
+#include "api/values.h"
+#include "auth/access.h"
+#include "util/arn.h"
+
+#define DEFAULT_MAX_RESULTS 25
+#define FIELD_BATCH 500
+
+/* --- the domain's fields -------------------------------------------------------- */
+
+typedef struct {
+    const char *id;   /* arena-owned */
+    const char *type; /* arena-owned */
+} field_entry;
+
+typedef struct {
+    arena *arena;
+    field_entry *items; /* arena-owned, sorted by id once loaded */
+    size_t count;
+    size_t cap;
+    int rows;         /* records seen in the current batch */
+    int64_t last_seq; /* of the last record seen, to read the next batch */
+} field_table;
+
+static int field_cmp(const void *a, const void *b)
+{
+    return strcmp(((const field_entry *)a)->id, ((const field_entry *)b)->id);
+}
+
+/* Makes room for one more entry; the arena keeps the outgrown arrays. */
+static int field_table_grow(field_table *t)
+{
+    size_t cap = t->cap ? t->cap * 2 : 64;
+    field_entry *items;
+
+    if (t->count < t->cap)
+        return 0;
+    items = arena_alloc(t->arena, cap * sizeof *items);
+    if (!items)
+        return -1;
+    if (t->count)
+        memcpy(items, t->items, t->count * sizeof *items);
+    t->items = items;
+    t->cap = cap;
+    return 0;
+}
+
+static int field_visit(const store_record *rec, void *arg)
+{
+    field_table *t = arg;
+    const char *type = json_string_value(json_object_get(rec->doc, "type"));
+    field_entry *e;
+
+    t->rows++;
+    t->last_seq = rec->seq;
+    if (!type)
+        return 0; /* not a field any filter could name */
+    if (field_table_grow(t) != 0)
+        return STORE_ERROR;
+    e = &t->items[t->count];
+    e->id = arena_strdup(t->arena, rec->id);
+    e->type = arena_strdup(t->arena, type);
+    if (!e->id || !e->type)
+        return STORE_ERROR;
+    t->count++;
+    return 0;
+}
+
+/* Loads every field of the domain, deleted ones included, into t. */
+static int load_fields(request_ctx *ctx, const char *domain_id, field_table *t)
+{
+    store_list_query q = {.include_deleted = true, .limit = FIELD_BATCH};
+
+    t->arena = ctx->arena;
+    for (;;) {
+        int rc;
+        t->rows = 0;
+        rc = store_record_list(ctx->db, &ctx->scope, RES_FIELD, domain_id, &q,
+                               field_visit, t);
+        if (rc != STORE_OK)
+            return api_store_failed(ctx, rc);
+        if (t->rows < q.limit)
+            break;
+        q.after_seq = t->last_seq;
+    }
+    if (t->count)
+        qsort(t->items, t->count, sizeof *t->items, field_cmp);
+    return 0;
+}
+
+/* case_field_type_fn over a loaded field_table. */
+static const char *field_type(void *ud, const char *field_id)
+{
+    const field_table *t = ud;
+    field_entry key = {.id = field_id};
+    const field_entry *e;
+
+    if (!t->count)
+        return NULL;
+    e = bsearch(&key, t->items, t->count, sizeof *t->items, field_cmp);
+    return e ? e->type : NULL;
+}
+
+/* --- the query ------------------------------------------------------------------ */
+
+typedef struct {
+    const char *domain_id;
+    field_table fields;
+    store_search_query q;
+    json_t *after;           /* owned: the keyset position from nextToken */
+    const char *listing;     /* token context beyond operation and scope */
+    const char **projection; /* arena-owned, distinct ids in asked order */
+    size_t projection_count;
+    int max;
+} search_request;
+
+/*
+ * The one place access control narrows a search: sets *out to the
+ * condition the caller's access adds (NULL: none), which is ANDed with the
+ * caller's filter, so cases the caller may not see never match, on any
+ * page or in totalCount.  It is applied afresh on each page and kept out
+ * of the token's digest, so a token never carries access with it.  The
+ * condition is the caller's Cases.View grant (auth/access.h): an OR over
+ * its tag-restricted security profiles of the AND of each one's tags.
+ * Returns 0, or -1 with ctx's error set (403 without Cases.View).
+ */
+static int access_filter(request_ctx *ctx, search_node **out)
+{
+    return access_search_node(ctx, ctx->arena, ACCESS_CASES_VIEW, out);
+}
+
+static int compile_failed(request_ctx *ctx, int rc, const char *err)
+{
+    return api_fail(ctx, rc == CASE_FILTER_NOMEM ? ERR_INTERNAL : ERR_VALIDATION,
+                    "%s", err);
+}
+
+/* Sets s->q.filter: the caller's filter and the access condition. */
+static int compile_filter(request_ctx *ctx, const case_compiler *cc,
+                          search_request *s)
+{
+    json_t *filter = json_object_get(ctx->input, "filter");
+    search_node *root = NULL, *access = NULL;
+    int rc;
+
+    if (filter && (rc = case_filter_compile(cc, filter, &root)) != 0)
+        return compile_failed(ctx, rc, cc->err);
+    if (access_filter(ctx, &access) != 0)
+        return -1;
+    s->q.filter = case_filter_and(ctx->arena, root, access);
+    /* Never search unrestricted because the restriction did not fit. */
+    if (!s->q.filter && (root || access))
+        return api_fail(ctx, ERR_INTERNAL, "Out of memory");
+    return 0;
+}
+
+/* Sets s->q.sorts from input "sorts", or the default order. */
+static int compile_sorts(request_ctx *ctx, const case_compiler *cc,
+                         search_request *s)
+{
+    size_t i;
+    json_t *sort;
+    int rc;
+
+    json_array_foreach(json_object_get(ctx->input, "sorts"), i, sort) {
+        if (i >= SEARCH_MAX_SORTS)
+            return api_fail(ctx, ERR_VALIDATION, "At most %d sorts are allowed",
+                            SEARCH_MAX_SORTS);
+        if ((rc = case_sort_compile(cc, sort, &s->q.sorts[i])) != 0)
+            return compile_failed(ctx, rc, cc->err);
+        s->q.sort_count++;
+    }
+    if (s->q.sort_count == 0)
+        s->q.sorts[s->q.sort_count++] = (search_sort){
+            .field_id = "last_updated_datetime", .descending = true};
+    return 0;
+}
+
+static int compile_query(request_ctx *ctx, search_request *s)
+{
+    char err[512];
+    case_compiler cc = {ctx->arena, field_type, &s->fields, err, sizeof err};
+
+    if (compile_filter(ctx, &cc, s) != 0)
+        return -1;
+    return compile_sorts(ctx, &cc, s);
+}
+
+/* Collects the distinct field ids of input "fields" ([{id}]), in order. */
+static int read_projection(request_ctx *ctx, search_request *s)
+{
+    json_t *fields = json_object_get(ctx->input, "fields");
+    size_t n = json_array_size(fields), i, j;
+    json_t *f;
+
+    s->projection = arena_alloc(ctx->arena, (n ? n : 1) * sizeof *s->projection);
+    if (!s->projection)
+        return api_fail(ctx, ERR_INTERNAL, "Out of memory");
+    json_array_foreach(fields, i, f) {
+        const char *id = json_string_value(json_object_get(f, "id"));
+        for (j = 0; id && j < s->projection_count; j++)
+            if (strcmp(s->projection[j], id) == 0)
+                break;
+        if (id && j == s->projection_count)
+            s->projection[s->projection_count++] = id;
+    }
+    return 0;
+}
+
+/* --- nextToken ------------------------------------------------------------------ */
+
+/* Lower-case hex SHA-256 of text (arena-owned), or NULL. */
+static char *sha256_hex(arena *a, const char *text)
+{
+    unsigned char md[EVP_MAX_MD_SIZE];
+    unsigned int len = 0;
+    char *hex;
+
+    if (!EVP_Digest(text, strlen(text), md, &len, EVP_sha256(), NULL))
+        return NULL;
+    hex = arena_alloc(a, 2 * len + 1);
+    for (unsigned int i = 0; hex && i < len; i++)
+        snprintf(hex + 2 * i, 3, "%02x", md[i]);
+    return hex;
+}
+
+/* The token context of this query: domain and a digest of what decides
+ * which cases match and in what order. */
+static int make_listing(request_ctx *ctx, search_request *s)
+{
+    json_t *query = json_pack("{s:O*, s:O*, s:O*}", "filter",
+                              json_object_get(ctx->input, "filter"),
+                              "searchTerm", json_object_get(ctx->input, "searchTerm"),
+                              "sorts", json_object_get(ctx->input, "sorts"));
+    char *text = query ? json_dumps(query, JSON_COMPACT | JSON_SORT_KEYS) : NULL;
+    char *digest = text ? sha256_hex(ctx->arena, text) : NULL;
+
+    free(text);
+    json_decref(query);
+    if (!digest)
+        return api_fail(ctx, ERR_INTERNAL, "Cannot digest the query");
+    s->listing = arena_printf(ctx->arena, "%s|%s|%s|%s|%s", ctx->route.op->name,
+                              ctx->scope.account, ctx->scope.region,
+                              s->domain_id, digest);
+    return 0;
+}
+
+static int bad_token(request_ctx *ctx)
+{
+    return api_fail(ctx, ERR_VALIDATION,
+                    "The nextToken is invalid or belongs to another request");
+}
+
+/* Reads input nextToken into s->q (snapshot and keyset position). */
+static int read_token(request_ctx *ctx, search_request *s)
+{
+    const char *token = api_input_str(ctx, "nextToken");
+    const char *position = NULL;
+    json_t *pos, *snapshot;
+
+    if (!token)
+        return 0;
+    if (token_decode(&ctx->app->tokens, ctx->arena, s->listing, token,
+                     &position) != 0)
+        return bad_token(ctx);
+    pos = json_loads(position, 0, NULL);
+    snapshot = json_array_get(pos, 0);
+    if (!json_is_array(pos) || json_array_size(pos) != 2 ||
+        !json_is_integer(snapshot) || json_integer_value(snapshot) <= 0 ||
+        !json_is_array(json_array_get(pos, 1))) {
+        json_decref(pos);
+        return bad_token(ctx);
+    }
+    s->q.snapshot_seq = json_integer_value(snapshot);
+    s->after = json_incref(json_array_get(pos, 1));
+    s->q.after = s->after;
+    json_decref(pos);
+    return 0;
+}
+
+/* Sets out.nextToken to resume after cursor within snapshot. */
+static int write_token(request_ctx *ctx, const search_request *s,
+                       int64_t snapshot, const json_t *cursor, json_t *out)
+{
+    json_t *pos = json_pack("[I, O]", (json_int_t)snapshot, (json_t *)cursor);
+    char *text = pos ? json_dumps(pos, JSON_COMPACT) : NULL;
+    char *token = text ? token_encode(&ctx->app->tokens, ctx->arena,
+                                      s->listing, text)
+                       : NULL;
+
+    free(text);
+    json_decref(pos);
+    /* Only a sort on very long text values makes a position too long. */
+    if (!token)
+        return api_fail(ctx, ERR_INTERNAL,
+                        "The sort values of this page are too long to page past");
+    json_object_set_new(out, "nextToken", json_string(token));
+    return 0;
+}
+
+/* --- running it ----------------------------------------------------------------- */
+
+typedef struct {
+    const search_request *s;
+    json_t *items;  /* the page so far */
+    json_t *cursor; /* owned: position after the last item kept */
+    bool more;      /* a case beyond the page matched */
+} search_walk;
+
+/* The response item of c, without tags (new reference), or NULL. */
+static json_t *case_item(const search_request *s, const store_case *c)
+{
+    json_t *fields = json_array();
+
+    for (size_t i = 0; fields && i < s->projection_count; i++) {
+        json_t *v = json_object_get(c->fields, s->projection[i]);
+        if (v && !value_is_blank(v))
+            json_array_append_new(fields, json_pack("{s:s, s:o}", "id",
+                                                    s->projection[i], "value",
+                                                    json_deep_copy(v)));
+    }
+    return json_pack("{s:s, s:s, s:o*}", "caseId", c->case_id, "templateId",
+                     c->template_id, "fields", fields);
+}
+
+/* store_search_cb: keeps the first s->max cases; one more tells that more
+ * follow.  Tags are read after the walk, so the store is not asked for
+ * them while it is still producing the page. */
+static int search_visit(const store_case *c, const json_t *cursor, void *arg)
+{
+    search_walk *w = arg;
+    json_t *item;
+
+    if (json_array_size(w->items) >= (size_t)w->s->max) {
+        w->more = true;
+        return 0;
+    }
+    item = case_item(w->s, c);
+    if (!item || json_array_append_new(w->items, item) != 0)
+        return STORE_ERROR;
+    json_decref(w->cursor);
+    w->cursor = json_deep_copy(cursor);
+    return w->cursor ? 0 : STORE_ERROR;
+}
+
+static int attach_case_tags(request_ctx *ctx, const search_request *s,
+                            json_t *items)
+{
+    size_t i;
+    json_t *item;
+
+    json_array_foreach(items, i, item) {
+        const char *id = json_string_value(json_object_get(item, "caseId"));
+        char *arn = arn_format(ctx->arena, ARN_CASE, ctx->scope.region,
+                               ctx->scope.account, s->domain_id, id, NULL);
+        if (!arn)
+            return api_fail(ctx, ERR_INTERNAL, "Out of memory");
+        if (api_attach_tags(ctx, item, arn) != 0)
+            return -1;
+    }
+    return 0;
+}
+
+static int reply(request_ctx *ctx, const search_request *s, search_walk *w,
+                 int64_t total, int64_t max_seq)
+{
+    int64_t snapshot = s->q.snapshot_seq ? s->q.snapshot_seq : max_seq;
+    json_t *out;
+
+    if (attach_case_tags(ctx, s, w->items) != 0)
+        return -1;
+    out = json_pack("{s:O, s:I}", "cases", w->items, "totalCount",
+                    (json_int_t)total);
+    if (!out)
+        return api_fail(ctx, ERR_INTERNAL, "Out of memory");
+    ctx->output = out;
+    if (w->more)
+        return write_token(ctx, s, snapshot, w->cursor, out);
+    return 0;
+}
+
+static int run_search(request_ctx *ctx, search_request *s)
+{
+    search_walk w = {.s = s, .items = json_array()};
+    int64_t total = 0, max_seq = 0;
+    int rc;
+
+    s->q.limit = s->max + 1;
+    s->q.want_total = true;
+    rc = store_cases_search(ctx->db, &ctx->scope, &s->q, search_visit, &w,
+                            &total, &max_seq);
+    if (rc != STORE_OK)
+        rc = ctx->error != ERR_NONE ? -1 : api_store_failed(ctx, rc);
+    else
+        rc = reply(ctx, s, &w, total, max_seq);
+    json_decref(w.cursor);
+    json_decref(w.items);
+    return rc;
+}
+
+static int search_cases(request_ctx *ctx)
+{
+    search_request s = {.domain_id = api_input_str(ctx, "domainId")};
+    int rc = -1;
+
+    s.max = (int)api_input_int(ctx, "maxResults", DEFAULT_MAX_RESULTS);
+    s.q.domain_id = s.domain_id;
+    s.q.search_term = api_input_str(ctx, "searchTerm");
+    if (api_require_domain(ctx, s.domain_id) != 0 ||
+        load_fields(ctx, s.domain_id, &s.fields) != 0 ||
+        compile_query(ctx, &s) != 0 || read_projection(ctx, &s) != 0 ||
+        make_listing(ctx, &s) != 0 || read_token(ctx, &s) != 0)
+        goto cleanup;
+    rc = run_search(ctx, &s);
+cleanup:
+    json_decref(s.after);
+    return rc;
+}
+
+const api_binding search_api[] = {
+    {"SearchCases", search_cases},
+    {NULL, NULL},
+};
