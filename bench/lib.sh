@@ -1,0 +1,35 @@
+# Shared by the benchmark scripts: start a server on a fresh store, run wrk
+# against it, print markdown table rows.  Source it; it sets url, pid, dir.
+set -euo pipefail
+cd "$(dirname "${BASH_SOURCE[0]}")/.."
+bin=${CASESD_BIN:-build/casesd}
+[ -x "$bin" ] || make -s
+command -v wrk >/dev/null || { echo "wrk missing: run scripts/install-deps.sh" >&2; exit 1; }
+
+bench_start() {  # extra server flags...
+  dir=$(mktemp -d)
+  port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+  url="http://127.0.0.1:$port"
+  start_ns=$(date +%s%N)
+  "$bin" --listen "127.0.0.1:$port" --store "$dir/bench.db" --log-level warn "$@" 2>"$dir/server.log" &
+  pid=$!
+  trap 'kill $pid 2>/dev/null; wait $pid 2>/dev/null; rm -rf "$dir"' EXIT
+  until curl -sf "$url/health" >/dev/null; do sleep 0.001; done
+  ready_ms=$(( ($(date +%s%N) - start_ns) / 1000000 ))
+}
+
+rss_mib() { echo $(( $(awk '/VmRSS/ {print $2}' "/proc/$pid/status") / 1024 )); }
+
+bench_header() {  # connections seconds
+  echo "$(date -u +%Y-%m-%d), $(nproc) cores, $1 keep-alive connections, ${2}s per endpoint, wrk -t2 on the same machine."
+  echo
+  echo "| endpoint     | req/s | p50 ms | p99 ms | socket errors | non-2xx |"
+  echo "|--------------|-------|--------|--------|---------------|---------|"
+}
+
+bench_row() {  # connections seconds label method path [body]
+  local conns=$1 secs=$2 label=$3; shift 3
+  local line
+  line=$(wrk -t2 -c"$conns" -d"${secs}s" --latency -s bench/request.lua "$url" -- "$@" | grep '^RESULT')
+  printf '| %-12s | %s |\n' "$label" "$(sed -E 's/RESULT rps=([0-9]+) p50=([0-9.]+) p99=([0-9.]+) errors=([0-9]+) non2xx=([0-9]+)/\1 | \2 | \3 | \4 | \5/' <<<"$line")"
+}

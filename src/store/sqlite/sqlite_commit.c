@@ -1,0 +1,317 @@
+/*
+ * sqlite_commit.c - write transactions: batched group commit, durability,
+ * and background checkpoints.
+ *
+ * SQLite runs one write transaction at a time, and every commit costs
+ * writing its pages to the log plus an fsync.  Writers therefore queue
+ * here; the first in line becomes the leader, takes everything queued so
+ * far as one batch, and runs the batch as ONE SQLite transaction on its own
+ * connection: each request's work inside a savepoint of its own (so one
+ * request's failure rolls back only that request), then a single COMMIT
+ * and a single fsync of the log for the whole batch.  Only then does any
+ * request of the batch get its answer, so every acknowledged write is on
+ * disk.  While a batch runs the next one gathers; under load batches grow
+ * and the cost per write falls.
+ *
+ * A request's work is written against its own connection (ctx->db, or the
+ * conn handed to its callback).  While the leader runs it, that connection
+ * is redirected to the leader's (see as_sqlite()), so reads and writes of
+ * the work see the batch's transaction.  The owner of a redirected
+ * connection is blocked here meanwhile, so nothing else uses it.
+ *
+ * Connections run with synchronous=NORMAL (COMMIT does not fsync; the
+ * leader does) and with automatic checkpoints off: a checkpointer thread
+ * with a connection of its own runs passive checkpoints, which never block
+ * writers, every CHECKPOINT_EVERY_BATCHES batches or CHECKPOINT_IDLE_MS.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "store/sqlite/sqlite_internal.h"
+
+#define MAX_BATCH 256
+#define BEGIN_ATTEMPTS 50
+#define CHECKPOINT_EVERY_BATCHES 200
+#define CHECKPOINT_IDLE_MS 1000
+
+typedef struct tx_request {
+    sqlite_conn *conn;
+    store_tx_fn fn;
+    void *arg;
+    int result;
+    bool done;
+    struct tx_request *next;
+} tx_request;
+
+struct sq_shared {
+    pthread_mutex_t lock;     /* guards everything below */
+    pthread_cond_t changed;   /* a batch finished, or leadership is free */
+    tx_request *head, *tail;  /* writers waiting for a batch */
+    bool leading;             /* a leader is running a batch */
+
+    uint64_t batches;         /* batches committed */
+    uint64_t checkpointed;    /* value of batches at the last checkpoint */
+    pthread_cond_t checkpoint_due;
+    pthread_t checkpointer;
+    bool checkpointer_started;
+    bool stopping;
+
+    int wal_fd;               /* the log, opened on first sync */
+    char wal_path[PATH_MAX];
+    char db_path[PATH_MAX];
+};
+
+enum commit_stmt { CS_BEGIN, CS_COMMIT, CS_ROLLBACK, CS_SAVEPOINT, CS_RELEASE,
+                   CS_ROLLBACK_TO, CS__COUNT };
+
+static const char *const commit_sql[CS__COUNT] = {
+    [CS_BEGIN] = "BEGIN IMMEDIATE",
+    [CS_COMMIT] = "COMMIT",
+    [CS_ROLLBACK] = "ROLLBACK",
+    [CS_SAVEPOINT] = "SAVEPOINT request",
+    [CS_RELEASE] = "RELEASE request",
+    [CS_ROLLBACK_TO] = "ROLLBACK TO request",
+};
+
+static int run_stmt(sqlite_conn *c, enum commit_stmt id)
+{
+    sqlite3_stmt *s = sq_stmt(c, SQ_SLOTS_COMMIT + id, commit_sql[id]);
+    return s ? sq_run(c, s, commit_sql[id]) : STORE_ERROR;
+}
+
+/* --- durability -------------------------------------------------------------- */
+
+static int sync_log(sq_shared *sh)
+{
+    if (sh->wal_fd < 0) {
+        sh->wal_fd = open(sh->wal_path, O_RDWR | O_CLOEXEC);
+        if (sh->wal_fd < 0) {
+            fprintf(stderr, "sqlite: cannot open %s: %s\n", sh->wal_path,
+                    strerror(errno));
+            return STORE_ERROR;
+        }
+    }
+    if (fdatasync(sh->wal_fd) != 0) {
+        fprintf(stderr, "sqlite: fsync %s: %s\n", sh->wal_path,
+                strerror(errno));
+        return STORE_ERROR;
+    }
+    return STORE_OK;
+}
+
+/* --- one batch ----------------------------------------------------------------- */
+
+static int begin(sqlite_conn *c)
+{
+    for (int attempt = 0; attempt < BEGIN_ATTEMPTS; attempt++) {
+        int status = run_stmt(c, CS_BEGIN);
+        if (status != STORE_BUSY) /* busy: another process is writing */
+            return status;
+        struct timespec pause = {0, (long)(attempt + 1) * 1000000L};
+        nanosleep(&pause, NULL);
+    }
+    return STORE_BUSY;
+}
+
+/* Runs one request inside a savepoint of the leader's transaction. */
+static void run_request(sqlite_conn *leader, tx_request *r)
+{
+    int status = run_stmt(leader, CS_SAVEPOINT);
+
+    if (status != STORE_OK) {
+        r->result = status;
+        return;
+    }
+    if (r->conn != leader)
+        r->conn->redirect = leader;
+    r->result = r->fn(&r->conn->base, r->arg);
+    r->conn->redirect = NULL;
+    if (r->result != 0)
+        run_stmt(leader, CS_ROLLBACK_TO);
+    status = run_stmt(leader, CS_RELEASE);
+    if (r->result == 0 && status != STORE_OK)
+        r->result = status;
+}
+
+/* Commits the batch and makes it durable; on failure every request that
+ * had succeeded gets the failure instead. */
+static void run_batch(sq_shared *sh, sqlite_conn *leader, tx_request *batch)
+{
+    int status = begin(leader);
+
+    for (tx_request *r = batch; r; r = r->next) {
+        if (status == STORE_OK)
+            run_request(leader, r);
+        else
+            r->result = status;
+    }
+    if (status != STORE_OK)
+        return;
+    status = run_stmt(leader, CS_COMMIT);
+    if (status != STORE_OK)
+        run_stmt(leader, CS_ROLLBACK);
+    else
+        status = sync_log(sh);
+    for (tx_request *r = batch; r && status != STORE_OK; r = r->next)
+        if (r->result == 0)
+            r->result = status;
+}
+
+/* Detaches up to MAX_BATCH queued requests.  Called with sh->lock held. */
+static tx_request *take_batch(sq_shared *sh)
+{
+    tx_request *batch = sh->head, *last = sh->head;
+
+    for (int n = 1; n < MAX_BATCH && last->next; n++)
+        last = last->next;
+    sh->head = last->next;
+    if (!sh->head)
+        sh->tail = NULL;
+    last->next = NULL;
+    return batch;
+}
+
+static void finish_batch(sq_shared *sh, tx_request *batch)
+{
+    while (batch) {
+        tx_request *next = batch->next;
+        batch->done = true; /* after this, batch may be gone */
+        batch = next;
+    }
+    sh->batches++;
+    if (sh->batches - sh->checkpointed >= CHECKPOINT_EVERY_BATCHES)
+        pthread_cond_signal(&sh->checkpoint_due);
+}
+
+int sq_tx(store_conn *conn, store_tx_fn fn, void *arg)
+{
+    sqlite_conn *c = (sqlite_conn *)conn;
+    sq_shared *sh = c->shared;
+    tx_request me = {.conn = c, .fn = fn, .arg = arg};
+
+    pthread_mutex_lock(&sh->lock);
+    if (sh->tail)
+        sh->tail->next = &me;
+    else
+        sh->head = &me;
+    sh->tail = &me;
+    while (!me.done) {
+        if (sh->leading) {
+            pthread_cond_wait(&sh->changed, &sh->lock);
+            continue;
+        }
+        /* Lead one batch (it contains this request: it is still queued). */
+        sh->leading = true;
+        tx_request *batch = take_batch(sh);
+        pthread_mutex_unlock(&sh->lock);
+        run_batch(sh, c, batch);
+        pthread_mutex_lock(&sh->lock);
+        finish_batch(sh, batch);
+        sh->leading = false;
+        pthread_cond_broadcast(&sh->changed);
+    }
+    pthread_mutex_unlock(&sh->lock);
+    return me.result;
+}
+
+/* --- checkpoints ---------------------------------------------------------------- */
+
+static void checkpoint_now(sqlite3 **db, const char *path)
+{
+    int frames = 0, copied = 0;
+
+    if (!*db) {
+        if (sqlite3_open_v2(path, db, SQLITE_OPEN_READWRITE, NULL) != SQLITE_OK) {
+            sqlite3_close(*db);
+            *db = NULL;
+            return;
+        }
+        sqlite3_busy_timeout(*db, 1000);
+    }
+    sqlite3_wal_checkpoint_v2(*db, NULL, SQLITE_CHECKPOINT_PASSIVE, &frames,
+                              &copied);
+}
+
+static void *checkpointer_main(void *arg)
+{
+    sq_shared *sh = arg;
+    sqlite3 *db = NULL;
+
+    pthread_mutex_lock(&sh->lock);
+    while (!sh->stopping) {
+        struct timespec until;
+        clock_gettime(CLOCK_REALTIME, &until);
+        until.tv_sec += CHECKPOINT_IDLE_MS / 1000;
+        if (sh->batches - sh->checkpointed < CHECKPOINT_EVERY_BATCHES)
+            pthread_cond_timedwait(&sh->checkpoint_due, &sh->lock, &until);
+        if (sh->stopping || sh->batches == sh->checkpointed)
+            continue;
+        sh->checkpointed = sh->batches;
+        pthread_mutex_unlock(&sh->lock);
+        checkpoint_now(&db, sh->db_path);
+        pthread_mutex_lock(&sh->lock);
+    }
+    pthread_mutex_unlock(&sh->lock);
+    sqlite3_close(db);
+    return NULL;
+}
+
+void sq_start_checkpointer(sq_shared *sh)
+{
+    if (!sh->checkpointer_started &&
+        pthread_create(&sh->checkpointer, NULL, checkpointer_main, sh) == 0)
+        sh->checkpointer_started = true;
+}
+
+/* --- lifecycle -------------------------------------------------------------------- */
+
+void *sq_open_shared(const char *path, char *err, size_t errlen)
+{
+    sq_shared *sh = calloc(1, sizeof *sh);
+
+    if (!sh) {
+        snprintf(err, errlen, "out of memory");
+        return NULL;
+    }
+    if ((size_t)snprintf(sh->wal_path, sizeof sh->wal_path, "%s-wal", path) >=
+            sizeof sh->wal_path ||
+        (size_t)snprintf(sh->db_path, sizeof sh->db_path, "%s", path) >=
+            sizeof sh->db_path) {
+        snprintf(err, errlen, "store path is too long");
+        free(sh);
+        return NULL;
+    }
+    pthread_mutex_init(&sh->lock, NULL);
+    pthread_cond_init(&sh->changed, NULL);
+    pthread_cond_init(&sh->checkpoint_due, NULL);
+    sh->wal_fd = -1;
+    return sh;
+}
+
+void sq_close_shared(void *shared)
+{
+    sq_shared *sh = shared;
+
+    if (!sh)
+        return;
+    if (sh->checkpointer_started) {
+        pthread_mutex_lock(&sh->lock);
+        sh->stopping = true;
+        pthread_cond_signal(&sh->checkpoint_due);
+        pthread_mutex_unlock(&sh->lock);
+        pthread_join(sh->checkpointer, NULL);
+    }
+    if (sh->wal_fd >= 0)
+        close(sh->wal_fd);
+    pthread_mutex_destroy(&sh->lock);
+    pthread_cond_destroy(&sh->changed);
+    pthread_cond_destroy(&sh->checkpoint_due);
+    free(sh);
+}
