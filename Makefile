@@ -5,6 +5,7 @@
 #   make test       install what is missing, build, run every test suite
 #   make SAN=1 ...  the same with AddressSanitizer + UndefinedBehaviorSanitizer
 #   make model      regenerate src/model/*_model.c from the installed botocore
+#   make fuzz       build the libFuzzer drivers (clang); fuzz/run.sh SECONDS runs them
 
 CC      ?= cc
 PYTHON  ?= python3
@@ -33,7 +34,7 @@ UNIT_SRCS := $(sort $(wildcard tests/unit/*.c))
 UNIT_OBJS := $(UNIT_SRCS:%.c=$(BUILD)/%.o)
 MIGRATIONS := $(sort $(wildcard src/store/sqlite/migrations/*.sql))
 
-.PHONY: all run test deps unit e2e model model-check clean format
+.PHONY: all run test deps unit e2e model model-check clean format fuzz
 
 all: $(BUILD)/casesd
 
@@ -63,6 +64,13 @@ deps:
 unit: $(BUILD)/unit_tests
 	$(BUILD)/unit_tests
 
+# Benchmark helpers: build/bench/seed loads cases for bench/search.sh.
+.PHONY: bench-tools
+bench-tools: $(BUILD)/bench/seed
+
+$(BUILD)/bench/seed: $(BUILD)/bench/seed.o $(LIB_OBJS)
+	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
 # Every suite, then one closing "N passed, N failed" line over all of them.
 test: deps
 	@$(MAKE) --no-print-directory all $(BUILD)/unit_tests
@@ -70,6 +78,30 @@ test: deps
 
 model:
 	$(PYTHON) tools/genmodel.py --out src/model
+
+# libFuzzer drivers, each linked with only the modules it exercises.
+FUZZ_CC     ?= clang
+FUZZ_BUILD  := build/fuzz
+FUZZ_SAN    := -fsanitize=address,undefined -fno-sanitize-recover=undefined
+FUZZ_CFLAGS := -std=c11 -D_GNU_SOURCE -g -O1 -fno-omit-frame-pointer -Wall -Wextra \
+               -Werror -Wshadow -Wno-missing-field-initializers -Isrc $(FUZZ_SAN) \
+               -fsanitize=fuzzer-no-link -MMD -MP
+FUZZ_REQUEST_SRCS := fuzz/fuzz_request.c src/http/router.c src/http/wire.c \
+               src/model/validate.c src/model/model.c src/model/connectcases_model.c \
+               src/model/connect_model.c src/util/arena.c src/util/timeutil.c
+FUZZ_SIGV4_SRCS := fuzz/fuzz_sigv4.c src/auth/sigv4.c
+
+fuzz: $(FUZZ_BUILD)/fuzz_request $(FUZZ_BUILD)/fuzz_sigv4
+
+$(FUZZ_BUILD)/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(FUZZ_CC) $(FUZZ_CFLAGS) -c -o $@ $<
+
+$(FUZZ_BUILD)/fuzz_request: $(FUZZ_REQUEST_SRCS:%.c=$(FUZZ_BUILD)/%.o)
+	$(FUZZ_CC) $(FUZZ_SAN) -fsanitize=fuzzer -o $@ $^ -ljansson -lpcre2-8 -lm
+
+$(FUZZ_BUILD)/fuzz_sigv4: $(FUZZ_SIGV4_SRCS:%.c=$(FUZZ_BUILD)/%.o)
+	$(FUZZ_CC) $(FUZZ_SAN) -fsanitize=fuzzer -o $@ $^ -lcrypto
 
 model-check:
 	$(PYTHON) tools/genmodel.py --check src/model

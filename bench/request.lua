@@ -4,12 +4,20 @@
 -- collide on unique names.
 local method, path, body
 local counter = 0
+local threads = 0
+
+-- Each thread gets its own counter range, so generated names never repeat
+-- across threads or runs.
+function setup(thread)
+  threads = threads + 1
+  thread:set("thread_id", threads)
+end
 
 function init(args)
   method = args[1] or "GET"
   path = args[2] or "/health"
   body = args[3]
-  counter = math.random(1, 1000000000) * 1000
+  counter = (os.time() % 100000) * 1000000000 + (thread_id or 0) * 100000000
 end
 
 function request()

@@ -5,27 +5,12 @@
 # from exec until the server answers.  Writes bench/results-config.md.
 #
 #   bench/run.sh [seconds-per-endpoint]   (default 10)
-set -euo pipefail
-cd "$(dirname "$0")/.."
+source "$(dirname "$0")/lib.sh"
 secs=${1:-10}
 conns=64
-bin=${CASESD_BIN:-build/casesd}
-[ -x "$bin" ] || make -s
-command -v wrk >/dev/null || { echo "wrk missing: run scripts/install-deps.sh" >&2; exit 1; }
 
-dir=$(mktemp -d)
-port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
-url="http://127.0.0.1:$port"
-trap 'kill $pid 2>/dev/null; wait $pid 2>/dev/null; rm -rf "$dir"' EXIT
-
-start_ns=$(date +%s%N)
-"$bin" --listen "127.0.0.1:$port" --store "$dir/bench.db" --log-level warn \
-       --quota fields=100000000 2>"$dir/server.log" &
-pid=$!
-until curl -sf "$url/health" >/dev/null; do sleep 0.001; done
-ready_ms=$(( ($(date +%s%N) - start_ns) / 1000000 ))
-idle_rss_kib=$(awk '/VmRSS/ {print $2}' "/proc/$pid/status")
-
+bench_start --quota fields=100000000
+idle_rss=$(rss_mib)
 read -r domain template <<<"$(python3 - "$url" <<'PY'
 import sys, boto3
 c = boto3.client("connectcases", endpoint_url=sys.argv[1], region_name="us-east-1",
@@ -39,26 +24,16 @@ print(d, t)
 PY
 )"
 
-run() {  # label method path [body]
-  local label=$1; shift
-  local line
-  line=$(wrk -t2 -c"$conns" -d"${secs}s" --latency -s bench/request.lua "$url" -- "$@" | grep '^RESULT')
-  printf '| %-12s | %s |\n' "$label" "$(sed -E 's/RESULT rps=([0-9]+) p50=([0-9.]+) p99=([0-9.]+) errors=([0-9]+) non2xx=([0-9]+)/\1 | \2 | \3 | \4 | \5/' <<<"$line")"
-}
-
 {
   echo "# Configuration API benchmark"
   echo
-  echo "$(date -u +%Y-%m-%d), $(nproc) cores, $conns keep-alive connections, ${secs}s per endpoint, wrk -t2 on the same machine."
-  echo
-  echo "| endpoint     | req/s | p50 ms | p99 ms | socket errors | non-2xx |"
-  echo "|--------------|-------|--------|--------|---------------|---------|"
-  run health       GET  /health
-  run GetTemplate  POST "/domains/$domain/templates/$template" '{}'
-  run ListFields   POST "/domains/$domain/fields-list" '{}'
-  run CreateField  POST "/domains/$domain/fields" '{"name":"bench field %d","type":"Text"}'
+  bench_header "$conns" "$secs"
+  bench_row "$conns" "$secs" health      GET  /health
+  bench_row "$conns" "$secs" GetTemplate POST "/domains/$domain/templates/$template" '{}'
+  bench_row "$conns" "$secs" ListFields  POST "/domains/$domain/fields-list" '{}'
+  bench_row "$conns" "$secs" CreateField POST "/domains/$domain/fields" '{"name":"bench field %d","type":"Text"}'
   echo
   echo "- ready to serve: ${ready_ms} ms after exec"
-  echo "- idle RSS: $((idle_rss_kib / 1024)) MiB (${idle_rss_kib} KiB)"
-  echo "- RSS after the run: $(( $(awk '/VmRSS/ {print $2}' "/proc/$pid/status") / 1024 )) MiB"
+  echo "- idle RSS: ${idle_rss} MiB"
+  echo "- RSS after the run: $(rss_mib) MiB"
 } | tee bench/results-config.md

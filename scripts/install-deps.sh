@@ -7,6 +7,7 @@ packages=(
   build-essential pkg-config
   libmicrohttpd-dev libjansson-dev libsqlite3-dev libssl-dev uuid-dev libpcre2-dev libpq-dev
   wrk
+  clang libclang-rt-14-dev
 )
 
 missing=()

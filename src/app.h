@@ -14,10 +14,19 @@
 #include "util/token.h"
 
 struct request_ctx;
+struct principals;
 /* Serves one operation: see api/api.h. */
 typedef int (*api_handler)(struct request_ctx *ctx);
 
-#define APP_MAX_OPERATIONS 128
+/* Enough for the Amazon Connect API's ~370 operations; api_bind_handlers()
+ * refuses a model with more. */
+#define APP_MAX_OPERATIONS 512
+
+/* How requests are authenticated (--auth). */
+typedef enum {
+    AUTH_OFF,   /* any signature; the caller is named by its access key id */
+    AUTH_SIGV4, /* every request signed by a principal of --credentials */
+} auth_mode;
 
 /* Service quotas (cases-behaviour.md §14); each set by --quota NAME=N. */
 typedef struct {
@@ -30,6 +39,10 @@ typedef struct {
     int64_t deletions;        /* deleted fields/layouts/templates per domain */
     int64_t layout_fields;    /* fields per layout (not adjustable on AWS) */
     int64_t tags;             /* tags per resource */
+    int64_t related_items;    /* related items per case */
+    int64_t files;            /* File related items per case */
+    int64_t slas;             /* Sla related items per case */
+    int64_t custom_item_fields; /* fields in one Custom related item */
 } quota_config;
 
 typedef struct {
@@ -39,21 +52,44 @@ typedef struct {
     char region[64];
     char account_id[16];
     int log_level;            /* 0 error, 1 warn, 2 info, 3 debug */
-    int workers;              /* HTTP worker threads = store connections */
+    int workers;              /* HTTP event threads */
+    int write_threads;        /* executor threads for blocking operations */
+    int64_t idempotency_ttl_ms; /* lifetime of CreateCase client tokens */
     size_t max_body_bytes;
     size_t max_url_bytes;
     size_t max_header_bytes;
     int max_json_depth;
     quota_config quotas;
+    char credentials_path[1024]; /* --credentials; "" when none */
+    auth_mode auth;
+    bool insecure;               /* allow --auth off on a public address */
 } app_config;
+
+/*
+ * One API served by casesd, chosen per request by the signing service of
+ * its credential scope ("cases" or "connect").  Built once at start-up.
+ */
+typedef struct {
+    const model_service *model;
+    router *router;
+    validator *validator;
+    /* handler of each operation of model, by operation index (NULL when
+     * this server does not implement it) */
+    api_handler handlers[APP_MAX_OPERATIONS];
+    /* whether each operation may block (it writes), so it runs on the
+     * executor rather than on an event thread */
+    bool writes[APP_MAX_OPERATIONS];
+} app_service;
+
+/* Index into casesd_app.services; the first is the default. */
+enum { APP_SERVICE_CASES, APP_SERVICE_CONNECT, APP_SERVICE_COUNT };
 
 typedef struct {
     app_config cfg;
     store *store;
-    router *cases_router;
-    validator *cases_validator;
-    /* handler of each operation of model_connectcases, by operation index */
-    api_handler cases_handlers[APP_MAX_OPERATIONS];
+    app_service services[APP_SERVICE_COUNT];
+    /* the callers of --credentials, or NULL without the flag */
+    struct principals *principals;
     token_codec tokens;
 } casesd_app;
 

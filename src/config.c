@@ -3,11 +3,16 @@
 #include <errno.h>
 #include <stddef.h>
 #include <getopt.h>
+#include <netdb.h>
+#include <netinet/in.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
 #include "config.h"
+
+/* cfg->auth until config_load() has read every flag and settled it. */
+#define AUTH_DEFAULT ((auth_mode)-1)
 
 enum {
     OPT_LISTEN = 'l',
@@ -16,8 +21,13 @@ enum {
     OPT_ACCOUNT = 'a',
     OPT_LOG_LEVEL = 'L',
     OPT_WORKERS = 'w',
+    OPT_WRITE_THREADS = 'W',
+    OPT_IDEMPOTENCY_TTL = 'T',
     OPT_QUOTA = 'q',
     OPT_MAX_BODY = 'B',
+    OPT_CREDENTIALS = 'c',
+    OPT_AUTH = 'A',
+    OPT_INSECURE = 'I',
     OPT_HELP = 'h',
     OPT_VERSION = 'V',
 };
@@ -29,8 +39,13 @@ static const struct option long_options[] = {
     {"account-id", required_argument, NULL, OPT_ACCOUNT},
     {"log-level", required_argument, NULL, OPT_LOG_LEVEL},
     {"workers", required_argument, NULL, OPT_WORKERS},
+    {"write-threads", required_argument, NULL, OPT_WRITE_THREADS},
+    {"idempotency-ttl", required_argument, NULL, OPT_IDEMPOTENCY_TTL},
     {"quota", required_argument, NULL, OPT_QUOTA},
     {"max-body-bytes", required_argument, NULL, OPT_MAX_BODY},
+    {"credentials", required_argument, NULL, OPT_CREDENTIALS},
+    {"auth", required_argument, NULL, OPT_AUTH},
+    {"insecure", no_argument, NULL, OPT_INSECURE},
     {"help", no_argument, NULL, OPT_HELP},
     {"version", no_argument, NULL, OPT_VERSION},
     {NULL, 0, NULL, 0},
@@ -54,13 +69,27 @@ void config_usage(FILE *out)
 "  --account-id ID        account when the access key is not a 12-digit id\n"
 "                                                  CASESD_ACCOUNT_ID [000000000000]\n"
 "  --log-level LEVEL      error|warn|info|debug    CASESD_LOG_LEVEL [info]\n"
-"  --workers N            HTTP worker threads      CASESD_WORKERS  [number of cores]\n"
+"  --workers N            HTTP event threads       CASESD_WORKERS  [number of cores]\n"
+"  --write-threads N      threads running writes (they wait for the disk)\n"
+"                                                  CASESD_WRITE_THREADS [32]\n"
+"  --idempotency-ttl SECS how long a CreateCase clientToken is remembered\n"
+"                                                  CASESD_IDEMPOTENCY_TTL [28800]\n"
 "  --quota NAME=N         override a service quota (repeatable); NAME is one of\n"
 "                         domains fields options layouts templates case_rules\n"
-"                         deletions layout_fields tags\n"
+"                         deletions layout_fields tags related_items files\n"
+"                         slas custom_item_fields\n"
 "                                                  CASESD_QUOTAS   [AWS defaults]\n"
 "                         (CASESD_QUOTAS takes a comma-separated list)\n"
 "  --max-body-bytes N     largest request body     CASESD_MAX_BODY_BYTES [1048576]\n"
+"  --credentials FILE     the principals that may call, one per line (format:\n"
+"                         docs/credentials.md)     CASESD_CREDENTIALS\n"
+"  --auth MODE            sigv4: every request must be signed by a principal\n"
+"                         of --credentials; off: any signature is accepted and\n"
+"                         the access key id names the caller (development only)\n"
+"                                                  CASESD_AUTH [sigv4 with\n"
+"                                                  --credentials, else off]\n"
+"  --insecure             allow --auth off on an address other than loopback\n"
+"                                                  CASESD_INSECURE=1\n"
 "  --help                 show this help\n"
 "  --version              show the version\n",
             CASESD_DEFAULT_PORT);
@@ -78,14 +107,18 @@ static void set_defaults(app_config *cfg)
     snprintf(cfg->account_id, sizeof cfg->account_id, "000000000000");
     cfg->log_level = 2;
     cfg->workers = cores > 0 ? (int)cores : 2;
+    cfg->write_threads = 32;
+    cfg->idempotency_ttl_ms = 8LL * 3600 * 1000;
     cfg->max_body_bytes = 1024 * 1024;
     cfg->max_url_bytes = 8192;
-    cfg->max_header_bytes = 64 * 1024;
+    cfg->max_header_bytes = 16 * 1024;
     cfg->max_json_depth = 32;
+    cfg->auth = AUTH_DEFAULT;
     cfg->quotas = (quota_config){
         .domains = 5, .fields = 500, .options = 500, .layouts = 100,
         .templates = 100, .case_rules = 500, .deletions = 100,
-        .layout_fields = 100, .tags = 50,
+        .layout_fields = 100, .tags = 50, .related_items = 200, .files = 50,
+        .slas = 10, .custom_item_fields = 5,
     };
 }
 
@@ -153,6 +186,29 @@ static int set_log_level(app_config *cfg, const char *value)
     return -1;
 }
 
+static int set_auth(app_config *cfg, const char *value)
+{
+    if (strcmp(value, "sigv4") == 0)
+        cfg->auth = AUTH_SIGV4;
+    else if (strcmp(value, "off") == 0)
+        cfg->auth = AUTH_OFF;
+    else
+        return -1;
+    return 0;
+}
+
+/* The flag has no argument; the environment variable says 1 or 0. */
+static int set_insecure(app_config *cfg, const char *value)
+{
+    if (!value || strcmp(value, "1") == 0)
+        cfg->insecure = true;
+    else if (strcmp(value, "0") == 0)
+        cfg->insecure = false;
+    else
+        return -1;
+    return 0;
+}
+
 static int64_t *quota_slot(quota_config *q, const char *name, size_t len)
 {
     static const struct {
@@ -168,6 +224,10 @@ static int64_t *quota_slot(quota_config *q, const char *name, size_t len)
         {"deletions", offsetof(quota_config, deletions)},
         {"layout_fields", offsetof(quota_config, layout_fields)},
         {"tags", offsetof(quota_config, tags)},
+        {"related_items", offsetof(quota_config, related_items)},
+        {"files", offsetof(quota_config, files)},
+        {"slas", offsetof(quota_config, slas)},
+        {"custom_item_fields", offsetof(quota_config, custom_item_fields)},
     };
     for (size_t i = 0; i < sizeof slots / sizeof slots[0]; i++)
         if (strlen(slots[i].name) == len && !strncmp(slots[i].name, name, len))
@@ -218,10 +278,25 @@ static int apply(app_config *cfg, int opt, const char *value)
     case OPT_ACCOUNT: return set_account(cfg, value);
     case OPT_LOG_LEVEL: return set_log_level(cfg, value);
     case OPT_QUOTA: return set_quota_list(cfg, value);
+    case OPT_CREDENTIALS:
+        return set_copy(cfg->credentials_path, sizeof cfg->credentials_path,
+                        value);
+    case OPT_AUTH: return set_auth(cfg, value);
+    case OPT_INSECURE: return set_insecure(cfg, value);
     case OPT_WORKERS:
         if (parse_int(value, 1, 256, &n) != 0)
             return -1;
         cfg->workers = (int)n;
+        return 0;
+    case OPT_WRITE_THREADS:
+        if (parse_int(value, 1, 1024, &n) != 0)
+            return -1;
+        cfg->write_threads = (int)n;
+        return 0;
+    case OPT_IDEMPOTENCY_TTL:
+        if (parse_int(value, 1, 30LL * 24 * 3600, &n) != 0)
+            return -1;
+        cfg->idempotency_ttl_ms = n * 1000;
         return 0;
     case OPT_MAX_BODY:
         if (parse_int(value, 1024, 64LL * 1024 * 1024, &n) != 0)
@@ -241,7 +316,66 @@ static const struct {
     {"CASESD_REGION", OPT_REGION},       {"CASESD_ACCOUNT_ID", OPT_ACCOUNT},
     {"CASESD_LOG_LEVEL", OPT_LOG_LEVEL}, {"CASESD_WORKERS", OPT_WORKERS},
     {"CASESD_QUOTAS", OPT_QUOTA},        {"CASESD_MAX_BODY_BYTES", OPT_MAX_BODY},
+    {"CASESD_CREDENTIALS", OPT_CREDENTIALS}, {"CASESD_AUTH", OPT_AUTH},
+    {"CASESD_INSECURE", OPT_INSECURE},
+    {"CASESD_WRITE_THREADS", OPT_WRITE_THREADS},
+    {"CASESD_IDEMPOTENCY_TTL", OPT_IDEMPOTENCY_TTL},
 };
+
+static bool is_loopback(const struct sockaddr *sa)
+{
+    if (sa->sa_family == AF_INET) {
+        const struct sockaddr_in *in = (const struct sockaddr_in *)sa;
+        return (ntohl(in->sin_addr.s_addr) >> 24) == 127;
+    }
+    if (sa->sa_family == AF_INET6) {
+        const struct in6_addr *a =
+            &((const struct sockaddr_in6 *)sa)->sin6_addr;
+        return IN6_IS_ADDR_LOOPBACK(a) ||
+               (IN6_IS_ADDR_V4MAPPED(a) && a->s6_addr[12] == 127);
+    }
+    return false;
+}
+
+/* Does every address host resolves to stay on this machine?  A name that
+ * does not resolve counts as public: the server would not start anyway. */
+static bool host_is_loopback(const char *host)
+{
+    struct addrinfo hints = {.ai_family = AF_UNSPEC, .ai_socktype = SOCK_STREAM,
+                             .ai_flags = AI_PASSIVE};
+    struct addrinfo *res = NULL;
+    bool all = true;
+
+    if (getaddrinfo(host, NULL, &hints, &res) != 0 || !res)
+        return false;
+    for (const struct addrinfo *ai = res; ai; ai = ai->ai_next)
+        all = all && is_loopback(ai->ai_addr);
+    freeaddrinfo(res);
+    return all;
+}
+
+/* Settles the authentication mode once every flag is known, and refuses
+ * combinations that would expose an unauthenticated server. */
+static config_status check_auth(app_config *cfg)
+{
+    if (cfg->auth == AUTH_DEFAULT)
+        cfg->auth = cfg->credentials_path[0] ? AUTH_SIGV4 : AUTH_OFF;
+    if (cfg->auth == AUTH_SIGV4 && !cfg->credentials_path[0]) {
+        fprintf(stderr, "casesd: --auth sigv4 needs --credentials FILE\n");
+        return CONFIG_ERROR;
+    }
+    if (cfg->auth == AUTH_OFF && !cfg->insecure &&
+        !host_is_loopback(cfg->listen_host)) {
+        fprintf(stderr,
+                "casesd: refusing to listen on %s with --auth off: it is not "
+                "a loopback address, and any caller could act as any "
+                "account.  Give --credentials FILE to require signed "
+                "requests, or --insecure to serve unauthenticated anyway.\n",
+                cfg->listen_host);
+        return CONFIG_ERROR;
+    }
+    return CONFIG_OK;
+}
 
 static const char *option_name(int opt)
 {
@@ -285,5 +419,5 @@ config_status config_load(app_config *cfg, int argc, char **argv)
         fprintf(stderr, "casesd: unexpected argument %s\n", argv[optind]);
         return CONFIG_ERROR;
     }
-    return CONFIG_OK;
+    return check_auth(cfg);
 }

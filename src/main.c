@@ -12,9 +12,42 @@
 #include <stdlib.h>
 
 #include "api/api.h"
+#include "auth/principals.h"
 #include "config.h"
 #include "http/server.h"
 #include "util/timeutil.h"
+
+/* Router, validator and handler table of one API. */
+static int build_service(app_service *svc, const model_service *model,
+                         char *err, size_t errlen)
+{
+    svc->model = model;
+    svc->router = router_new(model);
+    svc->validator = validator_new(model, err, errlen);
+    if (!svc->router || !svc->validator ||
+        api_bind_handlers(model, svc->handlers) != 0) {
+        if (!err[0])
+            snprintf(err, errlen, "cannot build the %s request router",
+                     model->service);
+        return -1;
+    }
+    api_mark_writes(model, svc->writes);
+    return 0;
+}
+
+static void free_service(app_service *svc)
+{
+    validator_free(svc->validator);
+    router_free(svc->router);
+}
+
+static int load_principals(casesd_app *app, char *err, size_t errlen)
+{
+    if (!app->cfg.credentials_path[0])
+        return 0;
+    app->principals = principals_load(app->cfg.credentials_path, err, errlen);
+    return app->principals ? 0 : -1;
+}
 
 static int build_app(casesd_app *app, char *err, size_t errlen)
 {
@@ -22,7 +55,12 @@ static int build_app(casesd_app *app, char *err, size_t errlen)
     store_conn *conn;
     int rc;
 
-    app->store = store_open(app->cfg.store_url, app->cfg.workers, err, errlen);
+    if (load_principals(app, err, errlen) != 0)
+        return -1;
+    /* One connection for each thread that can run a handler. */
+    app->store = store_open(app->cfg.store_url,
+                            app->cfg.workers + app->cfg.write_threads, err,
+                            errlen);
     if (!app->store)
         return -1;
     conn = store_acquire(app->store);
@@ -33,22 +71,38 @@ static int build_app(casesd_app *app, char *err, size_t errlen)
         return -1;
     }
     token_codec_init(&app->tokens, key);
-    app->cases_router = router_new(&model_connectcases);
-    app->cases_validator = validator_new(&model_connectcases, err, errlen);
-    if (!app->cases_router || !app->cases_validator ||
-        api_bind_handlers(&model_connectcases, app->cases_handlers) != 0) {
-        if (!err[0])
-            snprintf(err, errlen, "cannot build the request router");
+    if (build_service(&app->services[APP_SERVICE_CASES], &model_connectcases,
+                      err, errlen) != 0 ||
+        build_service(&app->services[APP_SERVICE_CONNECT], &model_connect,
+                      err, errlen) != 0)
         return -1;
-    }
     return 0;
 }
 
 static void free_app(casesd_app *app)
 {
-    validator_free(app->cases_validator);
-    router_free(app->cases_router);
+    for (int i = 0; i < APP_SERVICE_COUNT; i++)
+        free_service(&app->services[i]);
     store_close(app->store);
+    principals_free(app->principals);
+}
+
+/* Says once, at start-up, who may call; a public unauthenticated server
+ * is worth a warning even at --log-level warn. */
+static void log_auth_mode(const casesd_app *app)
+{
+    const app_config *cfg = &app->cfg;
+
+    if (cfg->auth == AUTH_SIGV4 && cfg->log_level >= 2)
+        fprintf(stderr, "casesd: auth sigv4: requests must be signed by one "
+                        "of %zu principals from %s\n",
+                principals_count(app->principals), cfg->credentials_path);
+    else if (cfg->auth == AUTH_OFF && cfg->insecure && cfg->log_level >= 1)
+        fprintf(stderr, "casesd: warning: auth off on %s (--insecure): any "
+                        "caller can act as any account\n", cfg->listen_host);
+    else if (cfg->auth == AUTH_OFF && cfg->log_level >= 2)
+        fprintf(stderr, "casesd: auth off: signatures are not checked; the "
+                        "access key id names the caller\n");
 }
 
 static int wait_for_stop_signal(void)
@@ -98,6 +152,7 @@ int main(int argc, char **argv)
         free_app(&app);
         return 1;
     }
+    log_auth_mode(&app);
     if (app.cfg.log_level >= 2)
         fprintf(stderr, "casesd %s listening on %s:%d, store %s (ready in %.1f ms)\n",
                 CASESD_VERSION, app.cfg.listen_host, app.cfg.listen_port,

@@ -29,13 +29,21 @@ extern const api_binding templates_api[];
 extern const api_binding tags_api[];
 extern const api_binding events_api[];
 extern const api_binding case_rules_api[];
+extern const api_binding cases_api[];
+extern const api_binding related_items_api[];
+extern const api_binding search_api[];
+/* Operations of the Amazon Connect API (model_connect). */
+extern const api_binding connect_api[];
 
-/* The handler for an operation name, or NULL when none is implemented. */
-api_handler api_handler_for(const char *operation);
+/* The handler of svc's operation name, or NULL when none is implemented. */
+api_handler api_handler_for(const model_service *svc, const char *operation);
 /* Fills handlers[i] with the handler of svc->operations[i] (NULL when not
  * implemented), so requests find theirs by index.  -1 when svc has more
- * operations than APP_MAX_OPERATIONS. */
+ * operations than APP_MAX_OPERATIONS or is not a service casesd serves. */
 int api_bind_handlers(const model_service *svc, api_handler *handlers);
+/* Fills writes[i] with whether svc->operations[i] may change state (any
+ * operation but the Get, List, Search, BatchGet and Describe ones). */
+void api_mark_writes(const model_service *svc, bool *writes);
 
 /* Records an error on ctx and returns -1. */
 int api_fail(request_ctx *ctx, error_code code, const char *fmt, ...)
@@ -69,6 +77,15 @@ int api_load_record(request_ctx *ctx, resource_kind kind,
                     const char *domain_id, const char *id, store_record *out);
 /* Checks that the domain exists (404 otherwise). Returns 0 or -1. */
 int api_require_domain(request_ctx *ctx, const char *domain_id);
+
+/*
+ * The IAM ARN of the caller, as audit events report it (iamPrincipalArn):
+ * the principal's ARN from --credentials, or the account root
+ * "arn:aws:iam::ACCOUNT:root" when the caller is not a known principal
+ * (--auth off).  Owned by the principal set or ctx's arena; NULL only when
+ * the arena is exhausted.
+ */
+const char *api_caller_arn(request_ctx *ctx);
 
 /* The ARN of a resource in the caller's scope (arena-owned). */
 char *api_arn(request_ctx *ctx, resource_kind kind, const char *domain_id,
@@ -115,6 +132,9 @@ int api_record_is_live(store_conn *conn, request_ctx *ctx, resource_kind kind,
  * store status. */
 int api_find_dead_fields(store_conn *conn, request_ctx *ctx,
                          const char *domain_id, json_t *ids, json_t *dead);
+/* The keys of set (an object used as an ordered set) joined by ", "
+ * (arena-owned), or NULL when out of memory. */
+char *api_join_keys(arena *a, json_t *set);
 /* Fails with a ValidationException naming the ids (a JSON array of strings)
  * that are not live fields of the domain.  Returns 0, -1 after api_fail(),
  * or a store status. */

@@ -48,14 +48,22 @@ int api_load_record(request_ctx *ctx, resource_kind kind,
     return 0;
 }
 
+const char *api_caller_arn(request_ctx *ctx)
+{
+    if (ctx->principal)
+        return ctx->principal->arn;
+    return arena_printf(ctx->arena, "arn:aws:iam::%s:root", ctx->scope.account);
+}
+
 int api_require_domain(request_ctx *ctx, const char *domain_id)
 {
-    store_record rec;
+    bool deleted;
+    int rc = store_record_state(ctx->db, &ctx->scope, RES_DOMAIN, NULL,
+                                domain_id, &deleted);
 
-    if (api_load_record(ctx, RES_DOMAIN, NULL, domain_id, &rec) != 0)
-        return -1;
-    json_decref(rec.doc);
-    return 0;
+    if (rc == STORE_NOT_FOUND)
+        return api_not_found(ctx, kind_names[RES_DOMAIN], domain_id);
+    return rc == STORE_OK ? 0 : api_store_failed(ctx, rc);
 }
 
 static const arn_kind arn_kinds[RES__COUNT] = {
@@ -206,18 +214,12 @@ int api_record_is_live(store_conn *conn, request_ctx *ctx,
                           resource_kind kind, const char *domain_id,
                           const char *id, bool *live)
 {
-    store_record rec;
-    int rc = store_record_get(conn, &ctx->scope, kind, domain_id, id,
-                              ctx->arena, &rec);
+    bool deleted = true;
+    int rc = store_record_state(conn, &ctx->scope, kind, domain_id, id,
+                                &deleted);
 
-    *live = false;
-    if (rc == STORE_NOT_FOUND)
-        return STORE_OK;
-    if (rc != STORE_OK)
-        return rc;
-    *live = !rec.deleted;
-    json_decref(rec.doc);
-    return STORE_OK;
+    *live = rc == STORE_OK && !deleted;
+    return rc == STORE_NOT_FOUND ? STORE_OK : rc;
 }
 
 /* Adds to dead (an object used as an ordered set) each id of ids that is
@@ -241,7 +243,7 @@ int api_find_dead_fields(store_conn *conn, request_ctx *ctx,
 }
 
 /* The keys of set joined by ", " (arena-owned), or NULL when out of memory. */
-static char *join_keys(arena *a, json_t *set)
+char *api_join_keys(arena *a, json_t *set)
 {
     const char *key;
     json_t *value;
@@ -276,7 +278,7 @@ int api_require_live_fields(store_conn *conn, request_ctx *ctx,
     int rc = api_find_dead_fields(conn, ctx, domain_id, ids, dead);
 
     if (rc == STORE_OK && json_object_size(dead) > 0) {
-        const char *names = join_keys(ctx->arena, dead);
+        const char *names = api_join_keys(ctx->arena, dead);
         rc = api_fail(ctx, ERR_VALIDATION,
                       "These field ids do not exist in the domain or are deleted: %s",
                       names ? names : "(too many to list)");

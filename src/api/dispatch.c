@@ -1,21 +1,48 @@
 /*
  * dispatch.c - finds the handler of an operation, and the error helpers
  * every handler uses (declared in api.h).
+ *
+ * Each API casesd serves has its own list of binding tables: an operation
+ * name means something only within its service.
  */
 #include <stdarg.h>
 #include <string.h>
 
 #include "api/api.h"
 
+#define COUNT_OF(a) (sizeof(a) / sizeof((a)[0]))
+
+/* The Amazon Connect Cases API (model_connectcases). */
 static const api_binding *const families[] = {
     domains_api, fields_api, layouts_api, templates_api, tags_api, events_api,
-    case_rules_api,
+    case_rules_api, cases_api, related_items_api, search_api,
 };
 
-api_handler api_handler_for(const char *operation)
+/* The Amazon Connect API (model_connect). */
+static const api_binding *const connect_families[] = {
+    connect_api,
+};
+
+typedef struct {
+    const api_binding *const *tables;
+    size_t count;
+} family_list;
+
+static family_list families_of(const model_service *svc)
 {
-    for (size_t f = 0; f < sizeof families / sizeof families[0]; f++)
-        for (const api_binding *b = families[f]; b->operation; b++)
+    if (svc == &model_connectcases)
+        return (family_list){families, COUNT_OF(families)};
+    if (svc == &model_connect)
+        return (family_list){connect_families, COUNT_OF(connect_families)};
+    return (family_list){NULL, 0};
+}
+
+api_handler api_handler_for(const model_service *svc, const char *operation)
+{
+    family_list fl = families_of(svc);
+
+    for (size_t f = 0; f < fl.count; f++)
+        for (const api_binding *b = fl.tables[f]; b->operation; b++)
             if (strcmp(b->operation, operation) == 0)
                 return b->handler;
     return NULL;
@@ -23,11 +50,25 @@ api_handler api_handler_for(const char *operation)
 
 int api_bind_handlers(const model_service *svc, api_handler *handlers)
 {
-    if (svc->operation_count > APP_MAX_OPERATIONS)
+    if (svc->operation_count > APP_MAX_OPERATIONS || !families_of(svc).count)
         return -1;
     for (int i = 0; i < svc->operation_count; i++)
-        handlers[i] = api_handler_for(svc->operations[i].name);
+        handlers[i] = api_handler_for(svc, svc->operations[i].name);
     return 0;
+}
+
+void api_mark_writes(const model_service *svc, bool *writes)
+{
+    static const char *const read_prefixes[] = {"Get", "List", "Search",
+                                                "BatchGet", "Describe"};
+
+    for (int i = 0; i < svc->operation_count && i < APP_MAX_OPERATIONS; i++) {
+        const char *name = svc->operations[i].name;
+        writes[i] = true;
+        for (size_t p = 0; p < sizeof read_prefixes / sizeof *read_prefixes; p++)
+            if (strncmp(name, read_prefixes[p], strlen(read_prefixes[p])) == 0)
+                writes[i] = false;
+    }
 }
 
 int api_fail(request_ctx *ctx, error_code code, const char *fmt, ...)

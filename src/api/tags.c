@@ -18,12 +18,19 @@
  *    TagResource has no ServiceQuotaExceededException in the model.
  *  - Resolving the resource and writing its tags share one transaction, so
  *    a concurrent DeleteDomain cannot leave tags of a purged resource.
+ *  - Cases are governed by the caller's security profiles (auth/access.h):
+ *    TagResource and UntagResource on a case need Cases.Edit on its tags as
+ *    they are and as the change leaves them; on a related item, Cases.Edit
+ *    on its case; ListTagsForResource on either needs Cases.View on the
+ *    case.  Other resources are not checked.
  */
 #include <stdbool.h>
 #include <string.h>
 #include <strings.h>
 
 #include "api/api.h"
+#include "api/values.h"
+#include "auth/access.h"
 #include "util/arn.h"
 
 #define TAG_KEY_MAX 128
@@ -71,15 +78,47 @@ static int record_exists(request_ctx *ctx, store_conn *conn,
     const char *domain_id = kind == RES_DOMAIN ? NULL : t->parsed.domain_id;
     const char *id = kind == RES_DOMAIN ? t->parsed.domain_id
                                         : t->parsed.resource_id;
-    store_record rec;
-    int rc = store_record_get(conn, &ctx->scope, kind, domain_id, id,
-                              ctx->arena, &rec);
+    bool deleted;
+    int rc = store_record_state(conn, &ctx->scope, kind, domain_id, id,
+                                &deleted);
+
+    if (rc == STORE_NOT_FOUND)
+        return target_not_found(ctx, t);
+    return rc == STORE_OK ? 0 : rc;
+}
+
+/* 0 when the case exists, -1 after failing, or a store_status. */
+static int case_exists(request_ctx *ctx, store_conn *conn,
+                       const tag_target *t)
+{
+    store_case c;
+    int rc = store_case_get(conn, &ctx->scope, t->parsed.domain_id,
+                            t->parsed.resource_id, ctx->arena, &c);
 
     if (rc == STORE_NOT_FOUND)
         return target_not_found(ctx, t);
     if (rc != STORE_OK)
         return rc;
-    json_decref(rec.doc);
+    json_decref(c.fields);
+    return 0;
+}
+
+/* 0 when the related item exists, -1 after failing, or a store_status. */
+static int related_item_exists(request_ctx *ctx, store_conn *conn,
+                               const tag_target *t)
+{
+    store_related_item item;
+    int rc = store_related_get(conn, &ctx->scope, t->parsed.domain_id,
+                               t->parsed.resource_id, t->parsed.item_id,
+                               ctx->arena, &item);
+
+    if (rc == STORE_NOT_FOUND)
+        return target_not_found(ctx, t);
+    if (rc != STORE_OK)
+        return rc;
+    json_decref(item.content);
+    json_decref(item.created_by);
+    json_decref(item.updated_by);
     return 0;
 }
 
@@ -103,22 +142,61 @@ static int resolve_resource(request_ctx *ctx, store_conn *conn,
     case ARN_CASE_RULE:
         return record_exists(ctx, conn, t, RES_CASE_RULE);
     case ARN_CASE:
+        return case_exists(ctx, conn, t);
     case ARN_RELATED_ITEM:
-        /* No cases are stored yet, so none of them exists. */
-        return target_not_found(ctx, t);
+        return related_item_exists(ctx, conn, t);
     }
     return target_not_found(ctx, t);
 }
 
-/* Length in Unicode code points of a valid UTF-8 string (as jansson
- * guarantees for every string it holds). */
-static size_t utf8_length(const char *s)
+/* The case's tags with add set and remove removed (new reference). */
+static json_t *tags_after(json_t *tags, json_t *add, const char *const *remove)
 {
-    size_t n = 0;
-    for (; *s; s++)
-        if (((unsigned char)*s & 0xC0) != 0x80)
-            n++;
-    return n;
+    json_t *after = json_copy(tags);
+
+    if (after && add)
+        json_object_update(after, add);
+    for (; after && remove && *remove; remove++)
+        json_object_del(after, *remove);
+    return after;
+}
+
+/*
+ * Checks that the caller may use p on the case t names (itself, or the
+ * case of a related item), as its tags are and, for a change of a case's
+ * own tags (add, remove), as they would be.  Other resources pass.
+ * Returns 0, -1 after failing, or a store_status.
+ */
+static int check_case_access(request_ctx *ctx, store_conn *conn,
+                             const tag_target *t, access_permission p,
+                             json_t *add, const char *const *remove)
+{
+    bool is_case = t->parsed.kind == ARN_CASE;
+    const char *arn = t->arn;
+    json_t *tags = NULL, *after;
+    int rc;
+
+    if (!is_case && t->parsed.kind != ARN_RELATED_ITEM)
+        return 0;
+    if (access_require(ctx, p) != 0)
+        return -1;
+    if (!access_restricted(ctx, p))
+        return 0;
+    if (!is_case)
+        arn = arn_format(ctx->arena, ARN_CASE, t->parsed.region,
+                         t->parsed.account, t->parsed.domain_id,
+                         t->parsed.resource_id, NULL);
+    if (!arn || (rc = store_tags_get(conn, arn, &tags)) != STORE_OK)
+        return arn ? rc : api_fail(ctx, ERR_INTERNAL, "Out of memory");
+    rc = access_require_tags(ctx, p, tags);
+    if (rc == 0 && is_case && (add || remove)) {
+        after = tags_after(tags, add, remove);
+        rc = after ? access_require_tags(ctx, p, after)
+                   : api_fail(ctx, ERR_INTERNAL, "Out of memory");
+        json_decref(after);
+    }
+    json_decref(tags);
+    return rc;
 }
 
 static bool tag_chars_allowed(const char *s)
@@ -142,7 +220,7 @@ static bool is_reserved_key(const char *key)
 /* The key is echoed in messages only once its length is known to be sane. */
 static int check_tag_key(request_ctx *ctx, const char *key)
 {
-    size_t len = utf8_length(key);
+    size_t len = value_code_points(key);
 
     if (len < 1 || len > TAG_KEY_MAX)
         return api_fail(ctx, ERR_VALIDATION,
@@ -167,7 +245,7 @@ static int check_tag_value(request_ctx *ctx, const char *key,
     if (!text)
         return api_fail(ctx, ERR_VALIDATION,
                         "The value of tag '%s' must be a string", key);
-    if (utf8_length(text) > TAG_VALUE_MAX)
+    if (value_code_points(text) > TAG_VALUE_MAX)
         return api_fail(ctx, ERR_VALIDATION,
                         "The value of tag '%s' is longer than %d characters",
                         key, TAG_VALUE_MAX);
@@ -238,6 +316,10 @@ static int tag_resource_in_tx(store_conn *conn, void *arg)
 
     if (rc != 0)
         return rc;
+    rc = check_case_access(t->ctx, conn, t->target, ACCESS_CASES_EDIT, t->tags,
+                           NULL);
+    if (rc != 0)
+        return rc;
     rc = check_tag_quota(conn, t);
     if (rc != 0)
         return rc;
@@ -299,6 +381,10 @@ static int untag_resource_in_tx(store_conn *conn, void *arg)
 
     if (rc != 0)
         return rc;
+    rc = check_case_access(t->ctx, conn, t->target, ACCESS_CASES_EDIT, NULL,
+                           t->keys);
+    if (rc != 0)
+        return rc;
     return store_tags_remove(conn, t->target->arn, t->keys);
 }
 
@@ -332,6 +418,9 @@ static int list_tags_for_resource(request_ctx *ctx)
     if (parse_target(ctx, &target) != 0)
         return -1;
     rc = resolve_resource(ctx, ctx->db, &target);
+    if (rc == 0)
+        rc = check_case_access(ctx, ctx->db, &target, ACCESS_CASES_VIEW, NULL,
+                               NULL);
     if (rc == 0)
         rc = store_tags_get(ctx->db, target.arn, &tags);
     if (rc != 0)

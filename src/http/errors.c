@@ -20,6 +20,9 @@ static const struct {
     [ERR_MISSING_AUTH] = {"MissingAuthenticationTokenException", 403},
     [ERR_UNRECOGNIZED_CLIENT] = {"UnrecognizedClientException", 403},
     [ERR_INVALID_SIGNATURE] = {"InvalidSignatureException", 403},
+    [ERR_INVALID_PARAMETER] = {"InvalidParameterException", 400},
+    [ERR_DUPLICATE_RESOURCE] = {"DuplicateResourceException", 409},
+    [ERR_RESOURCE_IN_USE] = {"ResourceInUseException", 409},
 };
 
 const char *error_name(error_code code)

@@ -24,6 +24,10 @@ typedef enum {
     ERR_MISSING_AUTH,        /* 403 MissingAuthenticationTokenException */
     ERR_UNRECOGNIZED_CLIENT, /* 403 UnrecognizedClientException */
     ERR_INVALID_SIGNATURE,   /* 403 InvalidSignatureException */
+    /* codes of the Amazon Connect API (model_connect) */
+    ERR_INVALID_PARAMETER,   /* 400 InvalidParameterException */
+    ERR_DUPLICATE_RESOURCE,  /* 409 DuplicateResourceException */
+    ERR_RESOURCE_IN_USE,     /* 409 ResourceInUseException */
     ERR__COUNT
 } error_code;
 

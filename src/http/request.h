@@ -12,6 +12,7 @@
 #include <stdint.h>
 
 #include "app.h"
+#include "auth/principals.h"
 #include "http/errors.h"
 #include "http/router.h"
 #include "store/store.h"
@@ -32,7 +33,13 @@ typedef struct request_ctx {
 
     /* who asks, and where */
     store_scope scope;       /* account and region the request acts in */
-    const char *access_key;  /* from the Authorization header, or NULL */
+    const char *access_key;  /* from the signature's scope, or NULL */
+    /* the known caller (owned by app->principals), or NULL: always set
+     * under --auth sigv4; under --auth off only when the key is known */
+    const principal *principal;
+    /* what the caller may do with cases: loaded by auth/access.c on its
+     * first check in this request, arena-owned, never kept beyond it */
+    const struct access_rights *access;
 
     store_conn *db;          /* taken from the pool for this request */
 

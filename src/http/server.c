@@ -4,37 +4,64 @@
  *
  * Flow of one request (see server.h for the callback contract):
  *   on_request (1st call)  create the context, check URL and declared body
- *                          size, route the path
+ *                          size, read the claimed signature, pick the API
+ *                          its signing service names, route the path
  *   on_request (nth call)  append body bytes, up to the body cap
- *   on_request (last call) handle(): identity, JSON, input, validation,
- *                          handler; then reply_send()
+ *   on_request (last call) dispatch(): authentication and identity, JSON,
+ *                          input, validation; a read runs its handler here
+ *                          and answers; a write suspends the connection
+ *                          and runs on the executor (it may wait for the
+ *                          writer lock and the disk)
+ *   on_request (resumed)   answers the write with reply_send()
  *   on_completed           log the request and free the context
+ *
+ * Under --auth sigv4 an authentication failure outranks every other error
+ * but an over-large body (which cannot be verified): a caller that cannot
+ * prove who it is learns nothing about paths or shapes.
  */
 #include <arpa/inet.h>
 #include <microhttpd.h>
+#include <stdatomic.h>
 #include <netdb.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
+#include <time.h>
 
 #include "api/api.h"
-#include "auth/identity.h"
+#include "auth/authn.h"
 #include "http/reply.h"
+#include "http/executor.h"
 #include "http/server.h"
 #include "http/wire.h"
 #include "util/timeutil.h"
 
 #define ARENA_FIRST_BLOCK 8192
 #define MAX_QUERY_PAIRS 64
+#define MAX_HEADERS 128
 #define CONNECTION_TIMEOUT_S 60
+
+#define MAX_QUEUED_WRITES 4096
 
 struct http_server {
     struct MHD_Daemon *daemon;
     const casesd_app *app;
+    executor *writes; /* runs the operations that may block */
+    atomic_int unanswered; /* requests resumed but not yet answered */
 };
+
+typedef enum {
+    PHASE_READING, /* headers and body arriving */
+    PHASE_RUNNING, /* suspended while the executor runs the handler */
+    PHASE_DONE,    /* resumed with the answer ready */
+    PHASE_ANSWERED,
+} request_phase;
 
 typedef struct {
     request_ctx ctx;
+    const app_service *service; /* the API this request is served from */
+    authn_claim claim;          /* its signature, read on the first call */
     bool started;
     bool body_too_large;
     char *body;
@@ -42,6 +69,9 @@ typedef struct {
     size_t body_cap;
     unsigned status;
     bool health;
+    request_phase phase;
+    struct MHD_Connection *connection;
+    http_server *server;
 } http_request;
 
 static http_request *request_new(const casesd_app *app, const char *method,
@@ -93,6 +123,134 @@ static void check_declared_size(http_request *req,
     }
 }
 
+/* --- first call: the claimed signature ------------------------------------ */
+
+typedef struct {
+    sigv4_header *items; /* NULL while counting */
+    int count;
+    int cap;
+} header_list;
+
+static enum MHD_Result collect_header(void *cls, enum MHD_ValueKind kind,
+                                      const char *key, const char *value)
+{
+    header_list *h = cls;
+    (void)kind;
+
+    if (h->count == h->cap)
+        return MHD_NO;
+    h->items[h->count].name = key;
+    h->items[h->count].value = value ? value : "";
+    h->count++;
+    return MHD_YES;
+}
+
+/* Every header line as received; the strings stay in libmicrohttpd's
+ * connection memory until the request completes. */
+static int read_headers(request_ctx *ctx, struct MHD_Connection *connection,
+                        header_list *h)
+{
+    int n = MHD_get_connection_values(connection, MHD_HEADER_KIND, NULL, NULL);
+
+    h->count = 0;
+    h->cap = n;
+    if (n > MAX_HEADERS) {
+        fail(ctx, ERR_VALIDATION, "Request has too many headers");
+        return -1;
+    }
+    h->items = arena_alloc(ctx->arena, (size_t)(n ? n : 1) * sizeof *h->items);
+    if (!h->items) {
+        fail(ctx, ERR_INTERNAL, "Out of memory reading the headers");
+        return -1;
+    }
+    MHD_get_connection_values(connection, MHD_HEADER_KIND, collect_header, h);
+    return 0;
+}
+
+typedef struct {
+    char *buf; /* NULL while measuring */
+    size_t len;
+    int pairs;
+} raw_query;
+
+static void put_bytes(raw_query *q, const char *s)
+{
+    size_t n = strlen(s);
+
+    if (q->buf)
+        memcpy(q->buf + q->len, s, n);
+    q->len += n;
+}
+
+static enum MHD_Result rebuild_query(void *cls, enum MHD_ValueKind kind,
+                                     const char *key, const char *value)
+{
+    raw_query *q = cls;
+    (void)kind;
+
+    if (q->pairs++)
+        put_bytes(q, "&");
+    put_bytes(q, key);
+    if (value) {
+        put_bytes(q, "=");
+        put_bytes(q, value);
+    }
+    return MHD_YES;
+}
+
+/*
+ * The query string as sent, for the signature.  keep_escaped leaves every
+ * key and value percent-encoded, but libmicrohttpd has already turned each
+ * '+' into a space; a raw space cannot occur in a request line, so turning
+ * spaces back restores the bytes the client signed.  NULL when empty.
+ */
+static const char *read_query(request_ctx *ctx,
+                              struct MHD_Connection *connection)
+{
+    raw_query q = {NULL, 0, 0};
+
+    MHD_get_connection_values(connection, MHD_GET_ARGUMENT_KIND, rebuild_query,
+                              &q);
+    if (q.len == 0)
+        return NULL;
+    q.buf = arena_alloc(ctx->arena, q.len + 1);
+    if (!q.buf) {
+        fail(ctx, ERR_INTERNAL, "Out of memory reading the query");
+        return NULL;
+    }
+    q.len = 0;
+    q.pairs = 0;
+    MHD_get_connection_values(connection, MHD_GET_ARGUMENT_KIND, rebuild_query,
+                              &q);
+    q.buf[q.len] = '\0';
+    for (char *p = q.buf; (p = strchr(p, ' ')) != NULL; p++)
+        *p = '+';
+    return q.buf;
+}
+
+/* Reads the signature (without checking it yet) and picks the API its
+ * signing service names; unsigned requests and unknown services get the
+ * Cases API. */
+static void read_claim(http_request *req, struct MHD_Connection *connection)
+{
+    request_ctx *ctx = &req->ctx;
+    header_list h = {NULL, 0, 0};
+    const char *service;
+    sigv4_request sr = {.method = ctx->method, .raw_path = ctx->path};
+
+    req->service = &ctx->app->services[APP_SERVICE_CASES];
+    if (read_headers(ctx, connection, &h) != 0)
+        return;
+    sr.headers = h.items;
+    sr.header_count = h.count;
+    sr.raw_query = read_query(ctx, connection);
+    authn_read(&req->claim, &sr);
+    service = authn_service(&req->claim);
+    for (int i = 0; service && i < APP_SERVICE_COUNT; i++)
+        if (strcmp(ctx->app->services[i].model->signing_name, service) == 0)
+            req->service = &ctx->app->services[i];
+}
+
 static void route_request(http_request *req)
 {
     request_ctx *ctx = &req->ctx;
@@ -102,7 +260,7 @@ static void route_request(http_request *req)
         req->health = true;
         return;
     }
-    rs = router_match(ctx->app->cases_router, ctx->method, ctx->path,
+    rs = router_match(req->service->router, ctx->method, ctx->path,
                       ctx->arena, &ctx->route);
     if (rs == ROUTE_NO_PATH)
         fail(ctx, ERR_UNKNOWN_OPERATION,
@@ -126,6 +284,7 @@ static void start_request(http_request *req, struct MHD_Connection *connection)
         return;
     }
     check_declared_size(req, connection);
+    read_claim(req, connection);
     route_request(req);
 }
 
@@ -247,9 +406,10 @@ static const char *header_lookup(void *ud, const char *name)
     return MHD_lookup_connection_value(ud, MHD_HEADER_KIND, name);
 }
 
-static int build_input(request_ctx *ctx, struct MHD_Connection *connection,
+static int build_input(http_request *req, struct MHD_Connection *connection,
                        json_t *body)
 {
+    request_ctx *ctx = &req->ctx;
     query_args q = {.arena = ctx->arena};
     wire_request wr = {.route = &ctx->route, .header = header_lookup,
                        .header_ud = connection, .body = body};
@@ -266,52 +426,104 @@ static int build_input(request_ctx *ctx, struct MHD_Connection *connection,
     if (wire_build_input(&wr, &ctx->input, err, sizeof err) != 0)
         return api_fail(ctx, ERR_VALIDATION, "%s", err);
     if (ctx->route.op->input >= 0 &&
-        validate_shape(ctx->app->cases_validator, ctx->route.op->input,
+        validate_shape(req->service->validator, ctx->route.op->input,
                        ctx->input, err, sizeof err) != 0)
         return api_fail(ctx, ERR_VALIDATION, "%s", err);
     return 0;
 }
 
-static void resolve_caller(request_ctx *ctx, struct MHD_Connection *connection)
+/* Who is calling, and in which account and region.  A failure replaces
+ * any error found so far (see the file comment). */
+static void authenticate(http_request *req)
 {
-    caller_identity who;
-    const char *auth = MHD_lookup_connection_value(connection, MHD_HEADER_KIND,
-                                                   "Authorization");
-    const char *cred = MHD_lookup_connection_value(
-        connection, MHD_GET_ARGUMENT_KIND, "X-Amz-Credential");
+    request_ctx *ctx = &req->ctx;
+    authn_result r;
 
-    if (cred)
-        cred = router_percent_decode(ctx->arena, cred, strlen(cred));
-    identity_resolve(&ctx->app->cfg, ctx->arena, auth, cred, &who);
-    ctx->scope = who.scope;
-    ctx->access_key = who.access_key;
+    if (req->body_too_large || !req->claim.req.method)
+        return;
+    authn_check(ctx->app, &req->claim, req->body, req->body_len,
+                (int64_t)time(NULL), ctx->arena, &r);
+    ctx->scope = r.who.scope;
+    ctx->access_key = r.who.access_key;
+    ctx->principal = r.principal;
+    if (r.error != ERR_NONE) {
+        ctx->error = r.error;
+        ctx->error_message = r.message;
+    }
 }
 
-static void handle(http_request *req, struct MHD_Connection *connection)
+/* Everything up to the handler, on the event thread: it reads the
+ * connection's headers and query.  Returns the handler to run, or NULL when
+ * the request already failed. */
+static api_handler prepare(http_request *req, struct MHD_Connection *connection)
 {
     request_ctx *ctx = &req->ctx;
     json_t *body = NULL;
-    api_handler handler;
+    api_handler handler = NULL;
 
+    authenticate(req);
     if (ctx->error != ERR_NONE)
-        return;
-    resolve_caller(ctx, connection);
-    if (parse_body(req, &body) != 0 || build_input(ctx, connection, body) != 0)
+        return NULL;
+    if (parse_body(req, &body) != 0 || build_input(req, connection, body) != 0)
         goto cleanup;
-    handler = ctx->app->cases_handlers[ctx->route.op -
-                                       ctx->route.service->operations];
-    if (!handler) {
+    handler = req->service->handlers[ctx->route.op -
+                                     ctx->route.service->operations];
+    if (!handler)
         api_fail(ctx, ERR_UNKNOWN_OPERATION,
                  "Operation %s is not implemented by this server",
                  ctx->route.op->name);
-        goto cleanup;
-    }
+cleanup:
+    json_decref(body);
+    return handler;
+}
+
+static void run_handler(request_ctx *ctx, api_handler handler)
+{
     ctx->db = store_acquire(ctx->app->store);
     handler(ctx);
     store_release(ctx->app->store, ctx->db);
     ctx->db = NULL;
-cleanup:
-    json_decref(body);
+}
+
+/* Executor job: runs a suspended request's handler, then hands the
+ * connection back to its event thread, which sends the answer. */
+static void run_suspended(void *arg)
+{
+    http_request *req = arg;
+    api_handler handler = req->service->handlers[
+        req->ctx.route.op - req->ctx.route.service->operations];
+
+    run_handler(&req->ctx, handler);
+    req->phase = PHASE_DONE;
+    atomic_fetch_add(&req->server->unanswered, 1);
+    MHD_resume_connection(req->connection);
+}
+
+/* Answers now, or suspends the connection while the executor runs a
+ * handler that may block. */
+static enum MHD_Result dispatch(http_request *req,
+                                struct MHD_Connection *connection)
+{
+    request_ctx *ctx = &req->ctx;
+    api_handler handler = prepare(req, connection);
+    size_t op_index;
+
+    if (!handler)
+        return reply_send(ctx, connection, &req->status);
+    op_index = (size_t)(ctx->route.op - ctx->route.service->operations);
+    if (!req->service->writes[op_index]) {
+        run_handler(ctx, handler);
+        return reply_send(ctx, connection, &req->status);
+    }
+    req->phase = PHASE_RUNNING;
+    req->connection = connection;
+    MHD_suspend_connection(connection);
+    if (executor_submit(req->server->writes, run_suspended, req) != 0) {
+        MHD_resume_connection(connection);
+        req->phase = PHASE_DONE;
+        api_fail(ctx, ERR_THROTTLING, "Too many writes are waiting; retry");
+    }
+    return MHD_YES;
 }
 
 static enum MHD_Result on_request(void *cls, struct MHD_Connection *connection,
@@ -319,13 +531,15 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *connection,
                                   const char *version, const char *upload_data,
                                   size_t *upload_data_size, void **con_cls)
 {
+    http_server *srv = cls;
     http_request *req = *con_cls;
     (void)version;
 
     if (!req) {
-        req = request_new(cls, method, url);
+        req = request_new(srv->app, method, url);
         if (!req)
             return MHD_NO;
+        req->server = srv;
         *con_cls = req;
         start_request(req, connection);
         return MHD_YES;
@@ -340,8 +554,14 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *connection,
         return reply_json(connection, 200, req->ctx.request_id,
                           "{\"status\":\"ok\"}");
     }
-    handle(req, connection);
-    return reply_send(&req->ctx, connection, &req->status);
+    if (req->phase == PHASE_DONE) {
+        atomic_fetch_sub(&srv->unanswered, 1);
+        req->phase = PHASE_ANSWERED;
+        return reply_send(&req->ctx, connection, &req->status);
+    }
+    if (req->phase == PHASE_RUNNING)
+        return MHD_YES; /* woken before the executor finished: keep waiting */
+    return dispatch(req, connection);
 }
 
 /* --- completion and logging ------------------------------------------------------ */
@@ -353,10 +573,11 @@ static void log_access(const http_request *req)
     const char *op = req->health ? "Health"
                      : ctx->route.op ? ctx->route.op->name : "-";
 
-    fprintf(stderr, "%s %s %s %u %.3fms account=%s key=%s\n", ctx->request_id,
-            op, ctx->method, req->status, ms,
+    fprintf(stderr, "%s %s %s %u %.3fms account=%s key=%s principal=%s\n",
+            ctx->request_id, op, ctx->method, req->status, ms,
             ctx->scope.account ? ctx->scope.account : "-",
-            ctx->access_key ? ctx->access_key : "-");
+            ctx->access_key ? ctx->access_key : "-",
+            ctx->principal ? ctx->principal->arn : "-");
 }
 
 static void on_completed(void *cls, struct MHD_Connection *connection,
@@ -369,6 +590,8 @@ static void on_completed(void *cls, struct MHD_Connection *connection,
 
     if (!req)
         return;
+    if (req->phase == PHASE_DONE) /* the client left before its answer */
+        atomic_fetch_sub(&req->server->unanswered, 1);
     if (app->cfg.log_level >= 2)
         log_access(req);
     request_free(req);
@@ -417,8 +640,8 @@ http_server *http_server_start(const casesd_app *app)
     const app_config *cfg = &app->cfg;
     struct sockaddr_storage addr;
     socklen_t addr_len;
-    unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_USE_ITC |
-                     MHD_USE_ERROR_LOG;
+    unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL |
+                     MHD_USE_ITC | MHD_ALLOW_SUSPEND_RESUME | MHD_USE_ERROR_LOG;
     http_server *srv;
 
     if (resolve_listen(cfg, &addr, &addr_len) != 0)
@@ -429,8 +652,14 @@ http_server *http_server_start(const casesd_app *app)
     if (!srv)
         return NULL;
     srv->app = app;
+    srv->writes = executor_start(cfg->write_threads, MAX_QUEUED_WRITES);
+    if (!srv->writes) {
+        fprintf(stderr, "casesd: cannot start the write threads\n");
+        free(srv);
+        return NULL;
+    }
     srv->daemon = MHD_start_daemon(
-        flags, (uint16_t)cfg->listen_port, NULL, NULL, on_request, (void *)app,
+        flags, (uint16_t)cfg->listen_port, NULL, NULL, on_request, srv,
         MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&addr,
         MHD_OPTION_THREAD_POOL_SIZE, (unsigned)cfg->workers,
         MHD_OPTION_NOTIFY_COMPLETED, on_completed, (void *)app,
@@ -441,10 +670,18 @@ http_server *http_server_start(const casesd_app *app)
     if (!srv->daemon) {
         fprintf(stderr, "casesd: cannot listen on %s:%d\n", cfg->listen_host,
                 cfg->listen_port);
+        executor_stop(srv->writes);
         free(srv);
         return NULL;
     }
     return srv;
+}
+
+/* Gives resumed connections a moment to send their answers (bounded). */
+static void wait_for_answers(http_server *srv)
+{
+    for (int i = 0; i < 200 && atomic_load(&srv->unanswered) > 0; i++)
+        usleep(5 * 1000);
 }
 
 void http_server_quiesce(http_server *srv)
@@ -456,6 +693,10 @@ void http_server_stop(http_server *srv)
 {
     if (!srv)
         return;
+    /* Writes in flight finish first; their connections are resumed and
+     * get their answers before the daemon closes them. */
+    executor_stop(srv->writes);
+    wait_for_answers(srv);
     MHD_stop_daemon(srv->daemon);
     free(srv);
 }

@@ -18,19 +18,24 @@ struct store_conn {
 
 struct store_backend {
     const char *name;
+    /* State shared by every connection of one store (locks, for example);
+     * opened before the first connection, closed after the last. */
+    void *(*open_shared)(const char *url, char *err, size_t errlen);
+    void (*close_shared)(void *shared);
     /* Opens one connection; the first of a pool also migrates the schema. */
-    store_conn *(*connect)(const char *url, bool migrate, char *err,
-                           size_t errlen);
+    store_conn *(*connect)(const char *url, void *shared, bool migrate,
+                           char *err, size_t errlen);
     void (*disconnect)(store_conn *conn);
-    int (*begin)(store_conn *conn);
-    int (*commit)(store_conn *conn);
-    void (*rollback)(store_conn *conn);
+    /* store_tx: run fn in a write transaction, durable when it returns 0 */
+    int (*tx)(store_conn *conn, store_tx_fn fn, void *arg);
 
     int (*token_key)(store_conn *conn, unsigned char key[32]);
 
     int (*record_insert)(store_conn *, const store_scope *, store_record *);
     int (*record_update)(store_conn *, const store_scope *,
                          const store_record *);
+    int (*record_state)(store_conn *, const store_scope *, resource_kind,
+                        const char *domain_id, const char *id, bool *deleted);
     int (*record_get)(store_conn *, const store_scope *, resource_kind,
                       const char *domain_id, const char *id, arena *,
                       store_record *);
@@ -67,9 +72,32 @@ struct store_backend {
                       const char *, int64_t, int, store_audit_cb, void *);
     int (*idempotency_put)(store_conn *, const store_scope *, const char *,
                            const char *, const char *, const char *, int64_t);
+    int (*cases_search)(store_conn *, const store_scope *,
+                        const store_search_query *, store_search_cb, void *,
+                        int64_t *, int64_t *);
     int (*idempotency_get)(store_conn *, const store_scope *, const char *,
                            const char *, int64_t, arena *, const char **,
                            const char **);
+
+    int (*related_insert)(store_conn *, const store_scope *,
+                          store_related_item *);
+    int (*related_get)(store_conn *, const store_scope *, const char *,
+                       const char *, const char *, arena *,
+                       store_related_item *);
+    int (*related_update)(store_conn *, const store_scope *,
+                          const store_related_item *);
+    int (*related_delete)(store_conn *, const store_scope *, const char *,
+                          const char *, const char *);
+    int (*related_count)(store_conn *, const store_scope *, const char *,
+                         const char *, const char *, int64_t *);
+    int (*related_list)(store_conn *, const store_scope *, const char *,
+                        const char *, int64_t, int, store_related_cb, void *);
+    int (*related_search)(store_conn *, const store_scope *,
+                          const store_related_query *, store_related_cb,
+                          void *);
+    int (*contact_cases)(store_conn *, const store_scope *, const char *,
+                         const char *, int64_t, int, store_contact_case_cb,
+                         void *);
 };
 
 extern const store_backend sqlite_backend;

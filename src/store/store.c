@@ -11,10 +11,10 @@
 
 #include "store/backend.h"
 
-#define TX_MAX_ATTEMPTS 50
 
 struct store {
     const store_backend *backend;
+    void *shared; /* the backend's state for all connections */
     pthread_mutex_t lock;
     pthread_cond_t freed;
     int pool_size;
@@ -55,10 +55,14 @@ store *store_open(const char *url, int pool_size, char *err, size_t errlen)
         goto fail;
     pthread_mutex_init(&st->lock, NULL);
     pthread_cond_init(&st->freed, NULL);
+    st->shared = backend->open_shared(url, err, errlen);
+    if (!st->shared)
+        goto fail;
     for (int i = 0; i < pool_size; i++) {
         /* Only the first connection migrates: the others then see the
          * finished schema. */
-        store_conn *conn = backend->connect(url, i == 0, err, errlen);
+        store_conn *conn = backend->connect(url, st->shared, i == 0, err,
+                                            errlen);
         if (!conn)
             goto fail;
         st->all_conns[i] = conn;
@@ -80,6 +84,8 @@ void store_close(store *st)
         return;
     for (int i = 0; i < st->pool_size; i++)
         st->backend->disconnect(st->all_conns[i]);
+    if (st->shared)
+        st->backend->close_shared(st->shared);
     if (st->all_conns) {
         pthread_mutex_destroy(&st->lock);
         pthread_cond_destroy(&st->freed);
@@ -111,35 +117,9 @@ void store_release(store *st, store_conn *conn)
     pthread_mutex_unlock(&st->lock);
 }
 
-static void backoff(int attempt)
-{
-    struct timespec ts = {0, (long)(attempt + 1) * 1000000L};
-    nanosleep(&ts, NULL);
-}
-
 int store_tx(store_conn *conn, store_tx_fn fn, void *arg)
 {
-    const store_backend *b = conn->backend;
-
-    for (int attempt = 0; attempt < TX_MAX_ATTEMPTS; attempt++) {
-        int rc = b->begin(conn);
-        if (rc == STORE_BUSY) {
-            backoff(attempt);
-            continue;
-        }
-        if (rc != STORE_OK)
-            return rc;
-        rc = fn(conn, arg);
-        if (rc == 0)
-            rc = b->commit(conn);
-        if (rc == 0)
-            return 0;
-        b->rollback(conn);
-        if (rc != STORE_BUSY)
-            return rc;
-        backoff(attempt);
-    }
-    return STORE_BUSY;
+    return conn->backend->tx(conn, fn, arg);
 }
 
 int store_token_key(store_conn *c, unsigned char key[32])
@@ -156,6 +136,13 @@ int store_record_update(store_conn *c, const store_scope *s,
                         const store_record *r)
 {
     return c->backend->record_update(c, s, r);
+}
+
+int store_record_state(store_conn *c, const store_scope *s,
+                       resource_kind kind, const char *domain_id,
+                       const char *id, bool *deleted)
+{
+    return c->backend->record_state(c, s, kind, domain_id, id, deleted);
 }
 
 int store_record_get(store_conn *c, const store_scope *s, resource_kind kind,
@@ -289,4 +276,69 @@ int store_idempotency_get(store_conn *c, const store_scope *s,
 {
     return c->backend->idempotency_get(c, s, domain_id, token, now_ms, a,
                                        request_hash, case_id);
+}
+
+int store_cases_search(store_conn *c, const store_scope *s,
+                       const store_search_query *q, store_search_cb cb,
+                       void *arg, int64_t *total, int64_t *max_seq)
+{
+    return c->backend->cases_search(c, s, q, cb, arg, total, max_seq);
+}
+
+int store_related_insert(store_conn *c, const store_scope *s,
+                         store_related_item *item)
+{
+    return c->backend->related_insert(c, s, item);
+}
+
+int store_related_get(store_conn *c, const store_scope *s,
+                      const char *domain_id, const char *case_id,
+                      const char *item_id, arena *a, store_related_item *out)
+{
+    return c->backend->related_get(c, s, domain_id, case_id, item_id, a, out);
+}
+
+int store_related_update(store_conn *c, const store_scope *s,
+                         const store_related_item *item)
+{
+    return c->backend->related_update(c, s, item);
+}
+
+int store_related_delete(store_conn *c, const store_scope *s,
+                         const char *domain_id, const char *case_id,
+                         const char *item_id)
+{
+    return c->backend->related_delete(c, s, domain_id, case_id, item_id);
+}
+
+int store_related_count(store_conn *c, const store_scope *s,
+                        const char *domain_id, const char *case_id,
+                        const char *type, int64_t *count)
+{
+    return c->backend->related_count(c, s, domain_id, case_id, type, count);
+}
+
+int store_related_list(store_conn *c, const store_scope *s,
+                       const char *domain_id, const char *case_id,
+                       int64_t before_seq, int limit, store_related_cb cb,
+                       void *arg)
+{
+    return c->backend->related_list(c, s, domain_id, case_id, before_seq,
+                                    limit, cb, arg);
+}
+
+int store_related_search(store_conn *c, const store_scope *s,
+                         const store_related_query *q, store_related_cb cb,
+                         void *arg)
+{
+    return c->backend->related_search(c, s, q, cb, arg);
+}
+
+int store_contact_cases(store_conn *c, const store_scope *s,
+                        const char *domain_id, const char *contact_arn,
+                        int64_t after_seq, int limit, store_contact_case_cb cb,
+                        void *arg)
+{
+    return c->backend->contact_cases(c, s, domain_id, contact_arn, after_seq,
+                                     limit, cb, arg);
 }

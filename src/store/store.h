@@ -6,13 +6,12 @@
  * (store/backend.h) and store.c dispatches to it, so a new backend changes
  * nothing above this header.
  *
- * Connections: a store owns a fixed pool of connections, one per HTTP
- * worker.  A request takes one with store_acquire() and gives it back with
+ * Connections: a store owns a fixed pool of connections, one per thread
+ * that runs handlers.  A request takes one with store_acquire() and gives it back with
  * store_release() in its completion callback.
  *
- * Transactions: every write happens inside store_tx().  The callback may
- * run more than once (the runner retries when the database is busy), so it
- * must not have side effects outside the connection and its own argument.
+ * Transactions: every write happens inside store_tx().  The callback must
+ * not have side effects outside the connection and its own argument.
  *
  * Scoping: every resource lives in an (account, region) scope; a resource
  * is never visible through another scope.
@@ -57,6 +56,10 @@ typedef enum {
     RES_LAYOUT,
     RES_TEMPLATE,
     RES_CASE_RULE,
+    /* Amazon Connect resources (api/connect.c), filed under their instance
+     * (auth/access.h: access_instance_key) where others name a domain */
+    RES_SECURITY_PROFILE,
+    RES_USER,
     RES__COUNT
 } resource_kind;
 
@@ -89,9 +92,12 @@ void store_release(store *st, store_conn *conn);
 
 typedef int (*store_tx_fn)(store_conn *conn, void *arg);
 /*
- * Runs fn inside a write transaction, retrying on lock contention.  Commits
- * when fn returns 0, rolls back otherwise; returns fn's value, or a
- * store_status when the store itself failed.
+ * Runs fn inside a write transaction.  Commits when fn returns 0 (the
+ * write is durable when store_tx returns 0), rolls back fn's changes
+ * otherwise; returns fn's value, or a store_status when the store itself
+ * failed.  The backend may run fn on another thread, inside a transaction
+ * shared with other writers; fn must do its store work through conn (or
+ * the connection store_tx was given) and touch nothing of another request.
  */
 int store_tx(store_conn *conn, store_tx_fn fn, void *arg);
 
@@ -113,6 +119,11 @@ int store_record_insert(store_conn *conn, const store_scope *scope,
 /* Replaces name, deleted, modified_ms and doc of an existing record. */
 int store_record_update(store_conn *conn, const store_scope *scope,
                         const store_record *rec);
+/* Whether a record exists, without loading its document: STORE_OK with
+ * *deleted set, or STORE_NOT_FOUND. */
+int store_record_state(store_conn *conn, const store_scope *scope,
+                       resource_kind kind, const char *domain_id,
+                       const char *id, bool *deleted);
 /* Loads one record (deleted ones included). */
 int store_record_get(store_conn *conn, const store_scope *scope,
                      resource_kind kind, const char *domain_id, const char *id,
@@ -329,5 +340,104 @@ typedef int (*store_search_cb)(const store_case *c, const json_t *cursor,
 int store_cases_search(store_conn *conn, const store_scope *scope,
                        const store_search_query *q, store_search_cb cb,
                        void *arg, int64_t *total, int64_t *max_seq);
+
+/* --- related items ------------------------------------------------------------- */
+
+/*
+ * A related item of a case.  content is the RelatedItemContent union as
+ * the API returns it (e.g. {"comment": {"body": "...", "contentType":
+ * "Text/Plain"}}); what the API derives on every read (an Sla's status) is
+ * not stored.  Items belong to their case: removing the case (DeleteCase,
+ * DeleteDomain) removes them.  Their tags are stored by the item's ARN.
+ */
+typedef struct {
+    const char *domain_id;
+    const char *case_id;
+    const char *item_id;
+    const char *type;        /* "Contact", "Comment", "File", "Sla", ... */
+    const char *contact_arn; /* Contact items only, else NULL */
+    int64_t associated_ms;
+    int64_t updated_ms;
+    json_t *content;         /* owned by the holder */
+    json_t *created_by;      /* UserUnion or NULL; owned by the holder */
+    json_t *updated_by;      /* UserUnion or NULL; owned by the holder */
+    int64_t seq;             /* assigned by the store on insert */
+} store_related_item;
+
+/* Inserts item under its case (item->seq is set); STORE_NOT_FOUND when
+ * the case does not exist. */
+int store_related_insert(store_conn *conn, const store_scope *scope,
+                         store_related_item *item);
+/* Loads one item of a case; out's json members are new references. */
+int store_related_get(store_conn *conn, const store_scope *scope,
+                      const char *domain_id, const char *case_id,
+                      const char *item_id, arena *a, store_related_item *out);
+/* Replaces content, updated_ms and updated_by of an existing item. */
+int store_related_update(store_conn *conn, const store_scope *scope,
+                         const store_related_item *item);
+/* Removes one item (not its tags). */
+int store_related_delete(store_conn *conn, const store_scope *scope,
+                         const char *domain_id, const char *case_id,
+                         const char *item_id);
+/* Number of items of a case of type, or of every type when type is NULL. */
+int store_related_count(store_conn *conn, const store_scope *scope,
+                        const char *domain_id, const char *case_id,
+                        const char *type, int64_t *count);
+
+/* Called per item; the item and its json members are valid during the
+ * call only (json_incref what must outlive it). */
+typedef int (*store_related_cb)(const store_related_item *item, void *arg);
+/* Items of a case newest first (seq descending) with seq < before_seq
+ * (0: from the newest), at most limit.  A non-zero cb return stops the
+ * walk and is returned. */
+int store_related_list(store_conn *conn, const store_scope *scope,
+                       const char *domain_id, const char *case_id,
+                       int64_t before_seq, int limit, store_related_cb cb,
+                       void *arg);
+
+typedef enum {
+    RELATED_SORT_TIME, /* association time */
+    RELATED_SORT_CASE, /* case id */
+} store_related_sort_key;
+
+typedef struct {
+    store_related_sort_key key;
+    bool descending;
+} store_related_sort;
+
+#define RELATED_MAX_SORTS 2
+#define RELATED_MAX_TYPES 6
+
+typedef struct {
+    const char *domain_id;
+    /* Only items of these types (type_count 0: every type). */
+    const char *types[RELATED_MAX_TYPES];
+    int type_count;
+    /* Distinct keys, applied in order; then seq, in the direction of the
+     * last sort (ascending when there is none), for a total order. */
+    store_related_sort sorts[RELATED_MAX_SORTS];
+    int sort_count;
+    /* Keyset position: the items after this one (its associated_ms,
+     * case_id and seq are used); NULL for the first page. */
+    const store_related_item *after;
+    int limit;
+} store_related_query;
+
+/* Items of a domain in q's order, at most q->limit (SearchAllRelatedItems).
+ * cb as for store_related_list. */
+int store_related_search(store_conn *conn, const store_scope *scope,
+                         const store_related_query *q, store_related_cb cb,
+                         void *arg);
+
+/* Called per case; strings are valid during the call only. */
+typedef int (*store_contact_case_cb)(const char *case_id,
+                                     const char *template_id,
+                                     int64_t case_seq, void *arg);
+/* The cases of a domain having a Contact item for contact_arn, each once,
+ * in case seq order after after_seq, at most limit (ListCasesForContact). */
+int store_contact_cases(store_conn *conn, const store_scope *scope,
+                        const char *domain_id, const char *contact_arn,
+                        int64_t after_seq, int limit, store_contact_case_cb cb,
+                        void *arg);
 
 #endif

@@ -22,10 +22,21 @@
  */
 #define REFERENCE_LIMIT (UINT32_C(4294967295) - UINT32_C(4294967295) % REFERENCE_SPACE)
 
+/*
+ * Version 4 UUIDs from OpenSSL's user-space generator: libuuid's own
+ * generator re-seeds and reads the kernel on every call, which showed in
+ * profiles of a server that mints an id per request.
+ */
 void id_uuid(char out[ID_UUID_LEN])
 {
     uuid_t uuid;
-    uuid_generate_random(uuid);
+
+    if (RAND_bytes(uuid, sizeof uuid) != 1) {
+        uuid_generate_random(uuid);
+    } else {
+        uuid[6] = (unsigned char)((uuid[6] & 0x0f) | 0x40); /* version 4 */
+        uuid[8] = (unsigned char)((uuid[8] & 0x3f) | 0x80); /* RFC 4122 variant */
+    }
     uuid_unparse_lower(uuid, out);
 }
 

@@ -139,10 +139,8 @@ class Server:
         self._stderr_file = open(self.stderr_path, "wb")
         cmd = [BIN, "--listen", "127.0.0.1:%d" % self.port, "--store", self.store,
                "--log-level", "warn"] + self.args
-        env = dict(os.environ)
-        for k in ("CASESD_LISTEN", "CASESD_STORE", "CASESD_REGION",
-                  "CASESD_ACCOUNT_ID", "CASESD_LOG_LEVEL"):
-            env.pop(k, None)
+        # The server reads its configuration from CASESD_* too: start from none of it.
+        env = {k: v for k, v in os.environ.items() if not k.startswith("CASESD_")}
         env.update(self.extra_env)
         self.proc = subprocess.Popen(cmd, stdout=self._stderr_file,
                                      stderr=subprocess.STDOUT, env=env)
@@ -494,6 +492,31 @@ def walk(fn, key, id_key=None, page_size=None, tc=None, **kwargs):
         seen_tokens.add(token)
         if pages > 2000:
             raise AssertionError("listing did not end after 2000 pages")
+
+
+def run_concurrently(n, fn, endpoint, account, region=DEFAULT_REGION):
+    """Runs fn(client) on n threads released together.  Returns, per thread,
+    fn's result or (error code, HTTP status) for an AWS error."""
+    clients = [make_client(endpoint, account, region) for _ in range(n)]
+    barrier = threading.Barrier(n)
+    out = [None] * n
+
+    def work(i):
+        barrier.wait()
+        try:
+            out[i] = fn(clients[i])
+        except ClientError as e:
+            out[i] = (e.response["Error"]["Code"],
+                      e.response["ResponseMetadata"]["HTTPStatusCode"])
+        except Exception as e:  # transport failure: keep it visible in the result
+            out[i] = ("transport", repr(e))
+
+    threads = [threading.Thread(target=work, args=(i,)) for i in range(n)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(60)
+    return out
 
 
 @contextlib.contextmanager

@@ -3,7 +3,8 @@
 import unittest
 import uuid
 
-from harness import CasesTestCase, SYSTEM_FIELD_IDS, UUID_RE, random_account, unique, walk
+from harness import (CasesTestCase, SYSTEM_FIELD_IDS, UUID_RE, random_account,
+                     run_concurrently, unique, walk)
 
 
 class DomainTests(CasesTestCase):
@@ -70,12 +71,6 @@ class DomainTests(CasesTestCase):
         r = eu.create_domain(name=name)
         self.assertEqual(r["domainArn"], "arn:aws:cases:eu-west-1:%s:domain/%s"
                          % (self.account, r["domainId"]))
-
-    def test_names_differing_in_case_are_distinct(self):
-        base = unique("case")
-        self.new_domain(name=base.lower())
-        self.new_domain(name=base.upper())
-        self.assertEqual(len(self.cc.list_domains()["domains"]), 2)
 
     def test_get_unknown_domain_is_404(self):
         missing = str(uuid.uuid4())
@@ -193,6 +188,16 @@ class DomainQuotaTests(CasesTestCase):
         self.assertQuota(eu.create_domain, name=unique("x"))
         other = self.client(account=random_account())
         self.new_domain(client=other)
+
+    def test_concurrent_creates_respect_quota(self):
+        outcomes = run_concurrently(6, lambda c: c.create_domain(name=unique("race"))["domainId"],
+                                    self.server.endpoint, self.account)
+        wins = [o for o in outcomes if not isinstance(o, tuple)]
+        self.assertEqual(len(wins), 2, outcomes)
+        self.assertEqual([o for o in outcomes if isinstance(o, tuple)],
+                         [("ServiceQuotaExceededException", 402)] * 4)
+        self.assertEqual(sorted(d["domainId"] for d in self.cc.list_domains()["domains"]),
+                         sorted(wins))
 
     def test_deleting_frees_quota(self):
         a = self.new_domain()

@@ -4,7 +4,8 @@ import time
 import unittest
 import uuid
 
-from harness import CasesTestCase, SYSTEM_FIELD_IDS, UUID_RE, unique, walk
+from harness import (CasesTestCase, SYSTEM_FIELD_IDS, UUID_RE, run_concurrently, unique,
+                     walk)
 
 ALL_TYPES = ["Text", "Number", "Boolean", "DateTime", "SingleSelect", "Url", "User"]
 
@@ -146,6 +147,16 @@ class FieldTests(CasesTestCase):
         self.assertConflict(self.cc.create_field, domainId=self.dom, name="Priority",
                             type="Number")
         self.assertEqual(sum(1 for f in self.list_fields() if f["name"] == "Priority"), 1)
+
+    def test_concurrent_same_name_one_wins(self):
+        outcomes = run_concurrently(8, lambda c: c.create_field(
+            domainId=self.dom, name="Raced", type="Text")["fieldId"],
+            self.server.endpoint, self.account)
+        wins = [o for o in outcomes if not isinstance(o, tuple)]
+        self.assertEqual(len(wins), 1, outcomes)
+        self.assertEqual(sorted(o for o in outcomes if isinstance(o, tuple)),
+                         [("ConflictException", 409)] * 7)
+        self.assertEqual([f["fieldId"] for f in self.list_fields() if f["name"] == "Raced"], wins)
 
     def test_same_name_in_two_domains(self):
         other = self.new_domain()

@@ -99,6 +99,7 @@ class TagTests(CasesTestCase):
         self.assertValidation(self.nv.tag_resource, arn=arn, tags={"k": "v" * 257})
         self.assertValidation(self.nv.tag_resource, arn=arn)
         self.assertValidation(self.nv.untag_resource, arn=arn, tagKeys=["k%d" % i for i in range(51)])
+        self.assertValidation(self.nv.untag_resource, arn=arn)
         self.assertEqual(self.list_tags(arn), {})
         self.cc.tag_resource(arn=arn, tags={"k" * 128: "v" * 256})
         self.assertEqual(self.list_tags(arn), {"k" * 128: "v" * 256})

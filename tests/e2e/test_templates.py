@@ -190,6 +190,11 @@ class TemplateTests(CasesTestCase):
         self.assertEqual((g["name"], g["status"]), ("V", "Active"))
         self.assertEqual(g.get("requiredFields", []), [])
 
+    def test_update_requires_an_attribute(self):
+        tid = self.new_template(self.dom, name="Untouched")
+        self.assertValidation(self.nv.update_template, domainId=self.dom, templateId=tid)
+        self.assertEqual(self.get(tid)["name"], "Untouched")
+
     def test_update_to_taken_name_conflict(self):
         self.new_template(self.dom, name="One")
         tid = self.new_template(self.dom, name="Two")

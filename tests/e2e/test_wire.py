@@ -44,6 +44,7 @@ class WireTests(CasesTestCase):
         self.assertEqual(r.status, 200)
         self.assertEqual(r.json(), {"status": "ok"})
         self.assertIn("application/json", r.header("content-type"))
+        self.assertTrue(r.header("x-amzn-RequestId"), r)
 
     def test_request_id_on_success_and_error(self):
         ok = self.raw("POST", "/domains-list", b"")
@@ -154,7 +155,7 @@ class WireTests(CasesTestCase):
     def test_server_survives_garbage(self):
         for junk in [b"\x00\x01\x02garbage\r\n\r\n", b"GET\r\n\r\n",
                      b"POST /domains HTTP/1.1\r\nContent-Length: 10\r\n\r\n{"]:
-            s = socket.create_connection(("127.0.0.1", self.server.port), timeout=3)
+            s = socket.create_connection(("127.0.0.1", self.server.port), timeout=1)
             try:
                 s.sendall(junk)
                 s.shutdown(socket.SHUT_WR)
@@ -227,11 +228,15 @@ class WireTests(CasesTestCase):
         self.assertEqual([t["status"] for t in r.json()["templates"]], ["Inactive"])
 
 
+def clean_env():
+    return {k: v for k, v in os.environ.items() if not k.startswith("CASESD_")}
+
+
 class CliTests(unittest.TestCase):
     """The binary's own flags; each test runs its own short-lived process."""
 
     def run_bin(self, *args, env=None, timeout=10):
-        e = dict(os.environ)
+        e = clean_env()
         e.update(env or {})
         return subprocess.run([BIN] + list(args), capture_output=True, timeout=timeout, env=e)
 
@@ -271,7 +276,7 @@ class CliTests(unittest.TestCase):
             env = {"CASESD_LISTEN": "127.0.0.1:%d" % srv.port,
                    "CASESD_STORE": os.path.join(d, "env.db"),
                    "CASESD_ACCOUNT_ID": "444455556666", "CASESD_LOG_LEVEL": "error"}
-            e = dict(os.environ)
+            e = clean_env()
             e.update(env)
             log = open(os.path.join(d, "log"), "wb")
             proc = subprocess.Popen([BIN], stdout=log, stderr=subprocess.STDOUT, env=e)
@@ -300,6 +305,23 @@ class CliTests(unittest.TestCase):
             self.assertEqual(c2.list_domains()["domains"], [])
             self.assertEqual([d["name"] for d in c.list_domains()["domains"]], ["flagged"])
             self.assertEqual(srv.stop(), 0)
+
+    def test_region_flag_and_env_apply_without_credential_scope(self):
+        # An unsigned request names no region, so the configured one applies.
+        with started(["--region", "eu-central-1"]) as srv:
+            r = srv.raw("POST", "/domains", {"name": "unsigned"}, sign=False)
+            self.assertEqual(r.status, 200, r)
+            self.assertTrue(r.json()["domainArn"].startswith(
+                "arn:aws:cases:eu-central-1:000000000000:domain/"), r)
+            # A signed request's credential scope wins over the flag.
+            c = make_client(srv.endpoint, account="000000000000", region="us-west-2")
+            self.assertTrue(c.create_domain(name="signed")["domainArn"].startswith(
+                "arn:aws:cases:us-west-2:000000000000:domain/"))
+            self.assertEqual(srv.stop(), 0)
+        with started(env={"CASESD_REGION": "ap-south-1"}) as srv:
+            r = srv.raw("POST", "/domains", {"name": "unsigned"}, sign=False)
+            self.assertEqual(r.status, 200, r)
+            self.assertTrue(r.json()["domainArn"].startswith("arn:aws:cases:ap-south-1:"), r)
 
     def test_sigterm_exit_zero_with_open_connection(self):
         with started() as srv:

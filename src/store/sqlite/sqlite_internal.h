@@ -17,17 +17,32 @@
 #define SQ_SLOTS_CASES 64    /* sqlite_cases.c */
 #define SQ_SLOTS_SEARCH 128  /* sqlite_search.c */
 #define SQ_SLOTS_RELATED 192 /* sqlite_related.c */
-#define SQ_SLOT_COUNT 256
+#define SQ_SLOTS_COMMIT 256  /* sqlite_commit.c */
+#define SQ_SLOT_COUNT 320
 
-typedef struct {
+/* sqlite_commit.c: batched write transactions, one queue per store. */
+typedef struct sq_shared sq_shared;
+void *sq_open_shared(const char *path, char *err, size_t errlen);
+void sq_close_shared(void *shared);
+/* Starts the background checkpointer (once the schema exists). */
+void sq_start_checkpointer(sq_shared *sh);
+/* store_tx for SQLite: runs fn in the next batch (see sqlite_commit.c). */
+int sq_tx(store_conn *conn, store_tx_fn fn, void *arg);
+
+typedef struct sqlite_conn_s {
     store_conn base;
+    sq_shared *shared;
+    /* while a batch leader runs this connection's work: the leader's
+     * connection, whose transaction the work belongs to */
+    struct sqlite_conn_s *redirect;
     sqlite3 *db;
     sqlite3_stmt *stmts[SQ_SLOT_COUNT];
 } sqlite_conn;
 
 static inline sqlite_conn *as_sqlite(store_conn *conn)
 {
-    return (sqlite_conn *)conn;
+    sqlite_conn *c = (sqlite_conn *)conn;
+    return c->redirect ? c->redirect : c;
 }
 
 /* The statement in slot, prepared from sql on first use (the same sql every
@@ -66,5 +81,92 @@ int sq_idempotency_put(store_conn *, const store_scope *, const char *,
 int sq_idempotency_get(store_conn *, const store_scope *, const char *,
                        const char *, int64_t, arena *, const char **,
                        const char **);
+
+/* sqlite_search.c */
+int sq_cases_search(store_conn *, const store_scope *,
+                    const store_search_query *, store_search_cb, void *,
+                    int64_t *, int64_t *);
+
+/* The text and parameters of one generated search statement: ?N in sql
+ * binds params[N-1].  Text params point into the query or into text. */
+#define SQ_SQL_MAX 32768
+#define SQ_SQL_PARAMS_MAX 512
+#define SQ_SQL_TEXT_MAX 16384
+typedef enum { SQ_PARAM_NULL, SQ_PARAM_INT, SQ_PARAM_REAL, SQ_PARAM_TEXT } sq_param_kind;
+typedef struct {
+    sq_param_kind kind;
+    int64_t i;
+    double d;
+    const char *s;
+} sq_param;
+typedef struct {
+    char sql[SQ_SQL_MAX];
+    size_t len;
+    sq_param params[SQ_SQL_PARAMS_MAX];
+    int param_count;
+    char text[SQ_SQL_TEXT_MAX]; /* built strings (LIKE patterns) */
+    size_t text_len;
+    bool overflow; /* a bound was hit: the statement is unusable */
+} sq_sql_buf;
+
+/* What a search key names (search_keys.kind). */
+enum { SQ_KEY_FIELD = 0, SQ_KEY_TAG = 1, SQ_KEY_DOMAIN = 2 };
+#define SQ_SEARCH_MAX_KEYS 128
+typedef struct {
+    int kind;
+    const char *name;
+    int64_t kkey;  /* -1: the domain has no such key (matches nothing) */
+    int64_t count; /* case_values rows under the key */
+} sq_search_key;
+
+typedef enum {
+    SQ_DRIVE_DOMAIN, /* every case of the domain, in seq order */
+    SQ_DRIVE_LEAF,   /* the rows of one indexable top-level condition */
+    SQ_DRIVE_TERM,   /* the full-text matches */
+    SQ_DRIVE_SORT,   /* the first sort field's values, in sort order */
+} sq_drive;
+
+typedef enum { SQ_SQL_PAGE, SQ_SQL_COUNT, SQ_SQL_PROBE } sq_sql_mode;
+#define SQ_SEARCH_PROBE_CAP 4096
+
+/* How to run a query: resolved keys and the chosen driver. */
+typedef struct {
+    sq_search_key keys[SQ_SEARCH_MAX_KEYS];
+    int key_count;
+    const char *match;       /* FTS5 query of search_term, or NULL */
+    bool match_broad;        /* test the term per row, not as a set */
+    sq_drive drive;
+    const search_node *leaf; /* SQ_DRIVE_LEAF */
+    bool nulls_only;         /* only cases lacking the first sort field */
+    const json_t *after;     /* keyset position, or NULL */
+    int limit;
+} sq_search_plan;
+
+/* Writes the statement for q run as plan in mode into out; 0, or -1 when
+ * a bound was hit or plan->after does not fit q's sorts. */
+int sq_search_sql(const store_search_query *q, const sq_search_plan *plan,
+                  sq_sql_mode mode, sq_sql_buf *out);
+/* Writes the FTS5 query for a search term (each token quoted, as a
+ * prefix, all required); returns the token count (0: no condition) or -1
+ * when out is too small. */
+int sq_search_match(const char *term, char *out, size_t outlen);
+
+/* sqlite_related.c */
+int sq_related_insert(store_conn *, const store_scope *, store_related_item *);
+int sq_related_get(store_conn *, const store_scope *, const char *,
+                   const char *, const char *, arena *, store_related_item *);
+int sq_related_update(store_conn *, const store_scope *,
+                      const store_related_item *);
+int sq_related_delete(store_conn *, const store_scope *, const char *,
+                      const char *, const char *);
+int sq_related_count(store_conn *, const store_scope *, const char *,
+                     const char *, const char *, int64_t *);
+int sq_related_list(store_conn *, const store_scope *, const char *,
+                    const char *, int64_t, int, store_related_cb, void *);
+int sq_related_search(store_conn *, const store_scope *,
+                      const store_related_query *, store_related_cb, void *);
+int sq_contact_cases(store_conn *, const store_scope *, const char *,
+                     const char *, int64_t, int, store_contact_case_cb,
+                     void *);
 
 #endif

@@ -21,14 +21,12 @@
 #define BUSY_TIMEOUT_MS 5000
 
 enum stmt_id {
-    ST_BEGIN,
-    ST_COMMIT,
-    ST_ROLLBACK,
     ST_META_GET,
     ST_META_PUT,
     ST_RECORD_INSERT,
     ST_RECORD_UPDATE,
     ST_RECORD_GET,
+    ST_RECORD_STATE,
     ST_RECORD_LIST,
     ST_RECORD_LIST_LIVE,
     ST_RECORD_COUNT,
@@ -48,9 +46,6 @@ enum stmt_id {
 _Static_assert(ST__COUNT <= 64, "core statements overflow their slots");
 
 static const char *const stmt_sql[ST__COUNT] = {
-    [ST_BEGIN] = "BEGIN IMMEDIATE",
-    [ST_COMMIT] = "COMMIT",
-    [ST_ROLLBACK] = "ROLLBACK",
     [ST_META_GET] = "SELECT value FROM meta WHERE key = ?1",
     [ST_META_PUT] = "INSERT OR IGNORE INTO meta (key, value) VALUES (?1, ?2)",
     [ST_RECORD_INSERT] =
@@ -65,6 +60,9 @@ static const char *const stmt_sql[ST__COUNT] = {
         "SELECT seq, name, deleted, created_ms, modified_ms, doc FROM records "
         "WHERE account = ?1 AND region = ?2 AND kind = ?3 AND domain_id = ?4 "
         "AND id = ?5",
+    [ST_RECORD_STATE] =
+        "SELECT deleted FROM records WHERE account = ?1 AND region = ?2 "
+        "AND kind = ?3 AND domain_id = ?4 AND id = ?5",
     [ST_RECORD_LIST] =
         "SELECT seq, name, deleted, created_ms, modified_ms, doc, id "
         "FROM records WHERE account = ?1 AND region = ?2 AND kind = ?3 "
@@ -186,8 +184,8 @@ static void sq_disconnect(store_conn *conn)
     free(c);
 }
 
-static store_conn *sq_connect(const char *path, bool first, char *err,
-                              size_t errlen)
+static store_conn *sq_connect(const char *path, void *shared, bool first,
+                              char *err, size_t errlen)
 {
     sqlite_conn *c = calloc(1, sizeof *c);
     int flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE |
@@ -196,15 +194,18 @@ static store_conn *sq_connect(const char *path, bool first, char *err,
     if (!c)
         return NULL;
     c->base.backend = &sqlite_backend;
+    c->shared = shared;
     if (sqlite3_open_v2(path, &c->db, flags, NULL) != SQLITE_OK) {
         snprintf(err, errlen, "cannot open %s: %s", path,
                  c->db ? sqlite3_errmsg(c->db) : "out of memory");
         goto fail;
     }
     sqlite3_busy_timeout(c->db, BUSY_TIMEOUT_MS);
-    /* WAL with synchronous=FULL: a commit is on disk before we answer. */
-    if (exec(c, "PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; "
-                "PRAGMA foreign_keys = OFF; PRAGMA temp_store = MEMORY") !=
+    /* synchronous=NORMAL and no automatic checkpoints: sqlite_commit.c
+     * fsyncs each batch of commits and checkpoints in the background. */
+    if (exec(c, "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; "
+                "PRAGMA foreign_keys = OFF; PRAGMA temp_store = MEMORY; "
+                "PRAGMA wal_autocheckpoint = 0") !=
         STORE_OK) {
         snprintf(err, errlen, "cannot configure %s: %s", path,
                  sqlite3_errmsg(c->db));
@@ -212,32 +213,12 @@ static store_conn *sq_connect(const char *path, bool first, char *err,
     }
     if (first && migrate(c, err, errlen) != STORE_OK)
         goto fail;
+    if (first)
+        sq_start_checkpointer(c->shared);
     return &c->base;
 fail:
     sq_disconnect(&c->base);
     return NULL;
-}
-
-static int sq_begin(store_conn *conn)
-{
-    sqlite_conn *c = as_sqlite(conn);
-    sqlite3_stmt *s = stmt(c, ST_BEGIN);
-    return s ? sq_run(c, s, "begin") : STORE_ERROR;
-}
-
-static int sq_commit(store_conn *conn)
-{
-    sqlite_conn *c = as_sqlite(conn);
-    sqlite3_stmt *s = stmt(c, ST_COMMIT);
-    return s ? sq_run(c, s, "commit") : STORE_ERROR;
-}
-
-static void sq_rollback(store_conn *conn)
-{
-    sqlite_conn *c = as_sqlite(conn);
-    sqlite3_stmt *s = stmt(c, ST_ROLLBACK);
-    if (s && sqlite3_get_autocommit(c->db) == 0)
-        sq_run(c, s, "rollback");
 }
 
 /* --- metadata ----------------------------------------------------------------- */
@@ -382,6 +363,27 @@ static int sq_record_get(store_conn *conn, const store_scope *scope,
     } else {
         status = rc == SQLITE_DONE ? STORE_NOT_FOUND : sq_log_error(c, "get", rc);
     }
+    sq_done(s);
+    return status;
+}
+
+static int sq_record_state(store_conn *conn, const store_scope *scope,
+                           resource_kind kind, const char *domain_id,
+                           const char *id, bool *deleted)
+{
+    sqlite_conn *c = as_sqlite(conn);
+    sqlite3_stmt *s = stmt(c, ST_RECORD_STATE);
+    int rc, status = STORE_OK;
+
+    if (!s)
+        return STORE_ERROR;
+    bind_kind(s, scope, kind, domain_id);
+    sq_bind_text(s, 5, id);
+    rc = sqlite3_step(s);
+    if (rc == SQLITE_ROW)
+        *deleted = sqlite3_column_int(s, 0) != 0;
+    else
+        status = rc == SQLITE_DONE ? STORE_NOT_FOUND : sq_log_error(c, "state", rc);
     sq_done(s);
     return status;
 }
@@ -634,14 +636,15 @@ static int sq_tags_purge(store_conn *conn, const char *arn)
 
 const store_backend sqlite_backend = {
     .name = "sqlite",
+    .open_shared = sq_open_shared,
+    .close_shared = sq_close_shared,
     .connect = sq_connect,
     .disconnect = sq_disconnect,
-    .begin = sq_begin,
-    .commit = sq_commit,
-    .rollback = sq_rollback,
+    .tx = sq_tx,
     .token_key = sq_token_key,
     .record_insert = sq_record_insert,
     .record_update = sq_record_update,
+    .record_state = sq_record_state,
     .record_get = sq_record_get,
     .record_list = sq_record_list,
     .record_count = sq_record_count,
@@ -662,4 +665,13 @@ const store_backend sqlite_backend = {
     .audit_list = sq_audit_list,
     .idempotency_put = sq_idempotency_put,
     .idempotency_get = sq_idempotency_get,
+    .cases_search = sq_cases_search,
+    .related_insert = sq_related_insert,
+    .related_get = sq_related_get,
+    .related_update = sq_related_update,
+    .related_delete = sq_related_delete,
+    .related_count = sq_related_count,
+    .related_list = sq_related_list,
+    .related_search = sq_related_search,
+    .contact_cases = sq_contact_cases,
 };
