@@ -30,7 +30,7 @@
  *    server's included; a Case.Updated event lists each value that changed
  *    (newValue emptyValue when cleared), the server's stamps included.
  *    GetCaseAuditEvents returns the newest first.
- *  - A clientToken is remembered for IDEMPOTENCY_TTL_MS with the SHA-256
+ *  - A clientToken is remembered for --idempotency-ttl with the SHA-256
  *    of the request (domainId, templateId, fields, tags, performedBy as
  *    compact JSON with sorted keys): the same request again answers with
  *    the first case, another request with the same token is a
@@ -61,7 +61,6 @@
 #include "util/timeutil.h"
 
 /* How long a clientToken is remembered; meant to become a server option. */
-#define IDEMPOTENCY_TTL_MS (INT64_C(8) * 3600 * 1000)
 #define AUDIT_PAGE_MAX 25 /* also the default */
 #define MESSAGE_LEN 512
 
@@ -659,7 +658,7 @@ static int write_new_case(store_conn *conn, create_tx *t, const json_t *tpl,
     if (rc == STORE_OK && t->token)
         rc = store_idempotency_put(conn, &ctx->scope, t->domain_id, t->token,
                                    t->digest, t->case_id,
-                                   now + IDEMPOTENCY_TTL_MS);
+                                   now + ctx->app->cfg.idempotency_ttl_ms);
     if (rc == STORE_OK)
         rc = append_event(conn, ctx, &c, "Case.Created", events, now);
     json_decref(tags);

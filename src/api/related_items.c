@@ -456,10 +456,12 @@ static int build_custom(content_build *b)
     json_t *list;
     int rc;
 
-    if (json_array_size(fields) > RELATED_CUSTOM_FIELDS)
+    int64_t max = b->ctx->app->cfg.quotas.custom_item_fields;
+
+    if ((int64_t)json_array_size(fields) > max)
         return api_fail(b->ctx, ERR_QUOTA,
-                        "A Custom related item can have at most %d fields; %zu were given",
-                        RELATED_CUSTOM_FIELDS, json_array_size(fields));
+                        "A Custom related item can have at most %lld fields; %zu were given",
+                        (long long)max, json_array_size(fields));
     list = json_array();
     rc = check_custom_fields(b, fields, list);
     if (rc != 0) {
@@ -536,14 +538,15 @@ static int require_case(request_ctx *ctx, const char *domain_id,
 static int check_quotas(store_conn *conn, request_ctx *ctx,
                         const store_related_item *item)
 {
-    static const struct {
+    const quota_config *q = &ctx->app->cfg.quotas;
+    const struct {
         const char *type; /* NULL: every type */
-        int max;
+        int64_t max;
         const char *what;
     } quotas[] = {
-        {NULL, RELATED_ITEMS_PER_CASE, "related items"},
-        {"File", RELATED_FILES_PER_CASE, "files"},
-        {"Sla", RELATED_SLAS_PER_CASE, "SLAs"},
+        {NULL, q->related_items, "related items"},
+        {"File", q->files, "files"},
+        {"Sla", q->slas, "SLAs"},
     };
 
     for (size_t i = 0; i < sizeof quotas / sizeof quotas[0]; i++) {

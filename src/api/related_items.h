@@ -9,12 +9,6 @@
 
 #include "api/api.h"
 
-/* Service quotas per case (cases-behaviour.md §14), AWS's defaults. */
-#define RELATED_ITEMS_PER_CASE 200
-#define RELATED_FILES_PER_CASE 50
-#define RELATED_SLAS_PER_CASE 10
-#define RELATED_CUSTOM_FIELDS 5 /* fields of one Custom item */
-
 /* The ARN of a related item (arena-owned). */
 char *related_item_arn(request_ctx *ctx, const char *domain_id,
                        const char *case_id, const char *item_id);
