@@ -17,7 +17,9 @@ struct store {
     void *shared; /* the backend's state for all connections */
     pthread_mutex_t lock;
     pthread_cond_t freed;
-    int pool_size;
+    char *url;
+    int max_size;   /* connections the pool may open */
+    int pool_size;  /* connections opened (or being opened) so far */
     int free_count;
     store_conn **free_conns; /* stack of idle connections */
     store_conn **all_conns;
@@ -49,27 +51,26 @@ store *store_open(const char *url, int pool_size, char *err, size_t errlen)
     if (!st)
         goto fail;
     st->backend = backend;
+    st->max_size = pool_size;
+    st->url = strdup(url);
     st->all_conns = calloc((size_t)pool_size, sizeof *st->all_conns);
     st->free_conns = calloc((size_t)pool_size, sizeof *st->free_conns);
-    if (!st->all_conns || !st->free_conns)
+    if (!st->url || !st->all_conns || !st->free_conns)
         goto fail;
     pthread_mutex_init(&st->lock, NULL);
     pthread_cond_init(&st->freed, NULL);
     st->shared = backend->open_shared(url, err, errlen);
     if (!st->shared)
         goto fail;
-    for (int i = 0; i < pool_size; i++) {
-        /* Only the first connection migrates: the others then see the
-         * finished schema. */
-        store_conn *conn = backend->connect(url, st->shared, i == 0, err,
-                                            errlen);
-        if (!conn)
-            goto fail;
-        st->all_conns[i] = conn;
-        st->free_conns[i] = conn;
-        st->pool_size++;
-        st->free_count++;
-    }
+    /* The first connection migrates the schema; the others are opened
+     * when first needed (store_acquire), so start-up stays fast and an idle
+     * server holds few. */
+    st->all_conns[0] = backend->connect(url, st->shared, true, err, errlen);
+    if (!st->all_conns[0])
+        goto fail;
+    st->free_conns[0] = st->all_conns[0];
+    st->pool_size = 1;
+    st->free_count = 1;
     return st;
 fail:
     if (st && !err[0])
@@ -83,7 +84,8 @@ void store_close(store *st)
     if (!st)
         return;
     for (int i = 0; i < st->pool_size; i++)
-        st->backend->disconnect(st->all_conns[i]);
+        if (st->all_conns[i]) /* a failed grow() leaves a hole */
+            st->backend->disconnect(st->all_conns[i]);
     if (st->shared)
         st->backend->close_shared(st->shared);
     if (st->all_conns) {
@@ -92,17 +94,48 @@ void store_close(store *st)
     }
     free(st->all_conns);
     free(st->free_conns);
+    free(st->url);
     free(st);
+}
+
+/* Opens one more pooled connection; called with st->lock held, which it
+ * drops while connecting.  NULL when that failed (logged). */
+static store_conn *grow(store *st)
+{
+    char err[256] = "";
+    int slot = st->pool_size++;
+    store_conn *conn;
+
+    pthread_mutex_unlock(&st->lock);
+    conn = st->backend->connect(st->url, st->shared, false, err, sizeof err);
+    pthread_mutex_lock(&st->lock);
+    if (conn) {
+        st->all_conns[slot] = conn;
+        return conn;
+    }
+    fprintf(stderr, "store: cannot open another connection: %s\n", err);
+    /* Give the slot back only if it is the last one, so all_conns stays
+     * dense; otherwise the pool simply stays one smaller. */
+    if (slot == st->pool_size - 1)
+        st->pool_size--;
+    else
+        st->max_size--;
+    return NULL;
 }
 
 store_conn *store_acquire(store *st)
 {
-    store_conn *conn;
+    store_conn *conn = NULL;
 
     pthread_mutex_lock(&st->lock);
-    while (st->free_count == 0)
-        pthread_cond_wait(&st->freed, &st->lock);
-    conn = st->free_conns[--st->free_count];
+    while (!conn) {
+        if (st->free_count > 0)
+            conn = st->free_conns[--st->free_count];
+        else if (st->pool_size < st->max_size)
+            conn = grow(st);
+        else
+            pthread_cond_wait(&st->freed, &st->lock);
+    }
     pthread_mutex_unlock(&st->lock);
     return conn;
 }
