@@ -240,9 +240,12 @@ class SignedServerTest(CasesTestCase):
 
     def test_connect_scope_uses_the_connect_model(self):
         c = client_for(self.server.endpoint, ALICE[0], ALICE[1], service="connect")
+        # Served from the connect model: a Connect operation casesd
+        # implements answers, one it does not is named in the error.
+        self.assertEqual(c.list_users(InstanceId="inst-1")["UserSummaryList"], [])
         with self.assertAwsError("UnknownOperationException", status=404) as ctx:
-            c.list_users(InstanceId="inst-1")
-        self.assertIn("ListUsers", ctx.exception.response["Error"]["Message"])
+            c.list_queues(InstanceId="inst-1")
+        self.assertIn("ListQueues", ctx.exception.response["Error"]["Message"])
         bad = client_for(self.server.endpoint, ALICE[0], "wrong", service="connect")
         self.assertAuthError("InvalidSignatureException", bad.list_users,
                              InstanceId="inst-1")
