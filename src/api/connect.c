@@ -15,7 +15,11 @@
  * RES_USER) filed under their instance (access_instance_key); the
  * document holds the resource as Describe returns it, plus what only other
  * operations return (a profile's Permissions, Applications and
- * AllowedFlowModules).  Choices where casesd departs from or goes beyond
+ * AllowedFlowModules).  Each user also has an access record (kind
+ * RES_USER_ACCESS, auth/access.h) holding the digests of its profiles, so
+ * one small read tells what a user may do with cases; every write that
+ * changes a user's profiles, or a profile some user holds, rewrites it in
+ * its own transaction.  Choices where casesd departs from or goes beyond
  * what AWS documents (docs/behaviour.md):
  *  - There is no instance resource: any InstanceId names an instance,
  *    empty until something is created in it, and an instance holds no
@@ -331,6 +335,173 @@ static int finish_create(create_tx *t, store_tx_fn fn, const char *id_member,
     return ctx->output ? 0 : api_fail(ctx, ERR_INTERNAL, "Out of memory");
 }
 
+/* --- the profiles users hold ------------------------------------------------------- */
+
+/* The digest (access_profile_digest) of live profile id of the instance
+ * key into *out (new reference).  Returns 0, -1 after failing (an unknown
+ * or deleted profile is an InvalidParameterException), or a store status. */
+static int profile_digest(store_conn *conn, request_ctx *ctx, const char *key,
+                          const char *id, json_t **out)
+{
+    store_record rec;
+    int rc = store_record_get(conn, &ctx->scope, RES_SECURITY_PROFILE, key, id,
+                              ctx->arena, &rec);
+
+    if (rc == STORE_OK && rec.deleted) {
+        json_decref(rec.doc);
+        rc = STORE_NOT_FOUND;
+    }
+    if (rc == STORE_NOT_FOUND)
+        return api_fail(ctx, ERR_INVALID_PARAMETER,
+                        "Security profile %s does not exist in this instance", id);
+    if (rc != STORE_OK)
+        return rc;
+    *out = access_profile_digest(ctx->arena, rec.doc);
+    json_decref(rec.doc);
+    return *out ? 0 : api_fail(ctx, ERR_INTERNAL, "Out of memory");
+}
+
+/* The digests of the profiles ids names, in order, into *out (new
+ * reference).  Returns 0, -1 after failing, or a store status. */
+static int profile_digests(store_conn *conn, request_ctx *ctx, const char *key,
+                           const json_t *ids, json_t **out)
+{
+    const json_t *id;
+    size_t i;
+    int rc = 0;
+
+    *out = json_array();
+    json_array_foreach(ids, i, id) {
+        json_t *digest;
+        if ((rc = profile_digest(conn, ctx, key, json_string_value(id),
+                                 &digest)) != 0)
+            break;
+        json_array_append_new(*out, digest);
+    }
+    if (rc != 0) {
+        json_decref(*out);
+        *out = NULL;
+    }
+    return rc;
+}
+
+/* Writes (create: inserts) the access record of user: the digests of its
+ * profiles, deleted with the user.  digests is borrowed. */
+static int write_access(store_conn *conn, request_ctx *ctx,
+                        const store_record *user, json_t *digests, bool create)
+{
+    store_record rec = {.kind = RES_USER_ACCESS, .domain_id = user->domain_id,
+                        .id = user->id, .deleted = user->deleted,
+                        .created_ms = user->created_ms,
+                        .modified_ms = user->modified_ms, .doc = digests};
+
+    if (create)
+        return store_record_insert(conn, &ctx->scope, &rec);
+    return store_record_update(conn, &ctx->scope, &rec);
+}
+
+/* Sets the user's SecurityProfileIds to ids (which must name live
+ * profiles) and writes its access record.  Returns 0, -1 after failing,
+ * or a store status. */
+static int set_user_profiles(store_conn *conn, request_ctx *ctx,
+                             const store_record *user, json_t *ids,
+                             bool create)
+{
+    json_t *digests;
+    int rc = profile_digests(conn, ctx, user->domain_id, ids, &digests);
+
+    if (rc != 0)
+        return rc;
+    json_object_set(user->doc, "SecurityProfileIds", ids);
+    rc = write_access(conn, ctx, user, digests, create);
+    json_decref(digests);
+    return rc;
+}
+
+typedef struct {
+    const char *profile_id;
+    json_t *holders; /* ids of the users found (owned by the caller) */
+    bool first_only; /* stop at the first one */
+    int rows;
+    int64_t last_seq;
+} holder_search;
+
+/* Notes a user holding the profile; stops the walk (1) when one is
+ * enough. */
+static int holds_profile(const store_record *rec, void *arg)
+{
+    holder_search *s = arg;
+    const json_t *id;
+    size_t i;
+
+    s->rows++;
+    s->last_seq = rec->seq;
+    json_array_foreach(json_object_get(rec->doc, "SecurityProfileIds"), i, id) {
+        if (strcmp(json_string_value(id), s->profile_id) != 0)
+            continue;
+        json_array_append_new(s->holders, json_string(rec->id));
+        return s->first_only ? 1 : 0;
+    }
+    return 0;
+}
+
+/* Adds to s->holders the live users of the instance key holding
+ * s->profile_id (the first only when s->first_only).  Returns a store
+ * status. */
+static int find_holders(store_conn *conn, request_ctx *ctx, const char *key,
+                        holder_search *s)
+{
+    store_list_query q = {.limit = LIST_BATCH};
+
+    for (;;) {
+        int rc;
+        s->rows = 0;
+        rc = store_record_list(conn, &ctx->scope, RES_USER, key, &q,
+                               holds_profile, s);
+        if (rc == 1)
+            return STORE_OK;
+        if (rc != STORE_OK || s->rows < q.limit)
+            return rc;
+        q.after_seq = s->last_seq;
+    }
+}
+
+/* Rewrites the access record of user id from its profiles as they are
+ * now; the user's own record does not change. */
+static int refresh_user(store_conn *conn, request_ctx *ctx, const char *key,
+                        const char *id)
+{
+    store_record rec;
+    int rc = store_record_get(conn, &ctx->scope, RES_USER, key, id, ctx->arena,
+                              &rec);
+
+    if (rc != STORE_OK)
+        return rc;
+    rc = set_user_profiles(conn, ctx, &rec,
+                           json_object_get(rec.doc, "SecurityProfileIds"), false);
+    json_decref(rec.doc);
+    return rc;
+}
+
+/* After a change of the profile, every user holding it gets its new
+ * digest (the users' own records, LastModifiedTime included, stay). */
+static int refresh_holders(store_conn *conn, request_ctx *ctx,
+                           const store_record *profile)
+{
+    holder_search s = {.profile_id = profile->id, .holders = json_array()};
+    const json_t *id;
+    size_t i;
+    int rc = find_holders(conn, ctx, profile->domain_id, &s);
+
+    json_array_foreach(s.holders, i, id) {
+        if (rc != STORE_OK)
+            break;
+        rc = refresh_user(conn, ctx, profile->domain_id, json_string_value(id));
+    }
+    json_decref(s.holders);
+    return rc;
+}
+
 /* --- security profiles ---------------------------------------------------------------- */
 
 static int create_security_profile(request_ctx *ctx)
@@ -378,6 +549,8 @@ static int update_profile_in_tx(store_conn *conn, void *arg)
     copy_members(rec.doc, ctx->input, profile_update_members);
     touch(ctx, &rec);
     rc = store_record_update(conn, &ctx->scope, &rec);
+    if (rc == STORE_OK)
+        rc = refresh_holders(conn, ctx, &rec);
     json_decref(rec.doc);
     return rc;
 }
@@ -387,58 +560,20 @@ static int update_security_profile(request_ctx *ctx)
     return api_tx_result(ctx, store_tx(ctx->db, update_profile_in_tx, ctx));
 }
 
-typedef struct {
-    const char *profile_id;
-    int rows;
-    int64_t last_seq;
-} holder_search;
-
-/* Stops the walk (1) at a user holding the profile. */
-static int holds_profile(const store_record *rec, void *arg)
-{
-    holder_search *s = arg;
-    const json_t *id;
-    size_t i;
-
-    s->rows++;
-    s->last_seq = rec->seq;
-    json_array_foreach(json_object_get(rec->doc, "SecurityProfileIds"), i, id) {
-        if (strcmp(json_string_value(id), s->profile_id) == 0)
-            return 1;
-    }
-    return 0;
-}
-
-/* 1 when a live user of the instance holds the profile, 0 when none does,
- * or a store status. */
-static int profile_in_use(store_conn *conn, request_ctx *ctx, const char *key,
-                          const char *profile_id)
-{
-    holder_search s = {.profile_id = profile_id};
-    store_list_query q = {.limit = LIST_BATCH};
-
-    for (;;) {
-        int rc;
-        s.rows = 0;
-        rc = store_record_list(conn, &ctx->scope, RES_USER, key, &q,
-                               holds_profile, &s);
-        if (rc != STORE_OK || s.rows < q.limit)
-            return rc;
-        q.after_seq = s.last_seq;
-    }
-}
-
 static int delete_profile_in_tx(store_conn *conn, void *arg)
 {
     request_ctx *ctx = arg;
+    holder_search s = {.first_only = true};
     store_record rec;
     int rc = load_record(ctx, conn, RES_SECURITY_PROFILE, "SecurityProfileId",
                          &rec);
 
     if (rc != 0)
         return rc;
-    rc = profile_in_use(conn, ctx, rec.domain_id, rec.id);
-    if (rc == 1)
+    s.holders = json_array();
+    s.profile_id = rec.id;
+    rc = find_holders(conn, ctx, rec.domain_id, &s);
+    if (rc == STORE_OK && json_array_size(s.holders) > 0)
         rc = api_fail(ctx, ERR_RESOURCE_IN_USE,
                       "Security profile %s is held by a user; remove it from every user first",
                       rec.id);
@@ -447,6 +582,7 @@ static int delete_profile_in_tx(store_conn *conn, void *arg)
         touch(ctx, &rec);
         rc = store_record_update(conn, &ctx->scope, &rec);
     }
+    json_decref(s.holders);
     json_decref(rec.doc);
     return rc;
 }
@@ -508,34 +644,14 @@ static int list_security_profile_permissions(request_ctx *ctx)
 
 /* --- users ----------------------------------------------------------------------------- */
 
-/* Each id of ids must name a live security profile of the instance key.
- * Returns 0, -1 after failing, or a store status. */
-static int check_profiles(store_conn *conn, request_ctx *ctx, const char *key,
-                          const json_t *ids)
-{
-    const json_t *id;
-    size_t i;
-
-    json_array_foreach(ids, i, id) {
-        bool live;
-        int rc = api_record_is_live(conn, ctx, RES_SECURITY_PROFILE, key,
-                                    json_string_value(id), &live);
-        if (rc != STORE_OK)
-            return rc;
-        if (!live)
-            return api_fail(ctx, ERR_INVALID_PARAMETER,
-                            "Security profile %s does not exist in this instance",
-                            json_string_value(id));
-    }
-    return 0;
-}
-
 static int create_user_in_tx(store_conn *conn, void *arg)
 {
     create_tx *t = arg;
-    int rc = check_profiles(conn, t->ctx, t->rec.domain_id,
-                            json_object_get(t->rec.doc, "SecurityProfileIds"));
+    json_t *ids = distinct_strings(json_object_get(t->ctx->input,
+                                                   "SecurityProfileIds"));
+    int rc = set_user_profiles(conn, t->ctx, &t->rec, ids, true);
 
+    json_decref(ids);
     return rc != 0 ? rc : insert_record(conn, t);
 }
 
@@ -550,9 +666,6 @@ static int create_user(request_ctx *ctx)
         return -1;
     copy_members(t.rec.doc, ctx->input, user_create_members);
     json_object_set_new(t.rec.doc, "Username", json_string(name));
-    json_object_set_new(t.rec.doc, "SecurityProfileIds",
-                        distinct_strings(json_object_get(ctx->input,
-                                                         "SecurityProfileIds")));
     return finish_create(&t, create_user_in_tx, "UserId", "UserArn");
 }
 
@@ -584,13 +697,12 @@ static int update_profiles_in_tx(store_conn *conn, void *arg)
     store_record rec = {.doc = NULL};
     int rc = load_record(ctx, conn, RES_USER, "UserId", &rec);
 
-    if (rc == 0)
-        rc = check_profiles(conn, ctx, rec.domain_id, ids);
     if (rc == 0) {
-        json_object_set(rec.doc, "SecurityProfileIds", ids);
         touch(ctx, &rec);
-        rc = store_record_update(conn, &ctx->scope, &rec);
+        rc = set_user_profiles(conn, ctx, &rec, ids, false);
     }
+    if (rc == 0)
+        rc = store_record_update(conn, &ctx->scope, &rec);
     json_decref(rec.doc);
     json_decref(ids);
     return rc;
@@ -612,6 +724,11 @@ static int delete_user_in_tx(store_conn *conn, void *arg)
     rec.deleted = true;
     touch(ctx, &rec);
     rc = store_record_update(conn, &ctx->scope, &rec);
+    if (rc == STORE_OK) {
+        json_t *none = json_array();
+        rc = write_access(conn, ctx, &rec, none, false);
+        json_decref(none);
+    }
     json_decref(rec.doc);
     return rc;
 }

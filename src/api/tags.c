@@ -161,6 +161,13 @@ static json_t *tags_after(json_t *tags, json_t *add, const char *const *remove)
     return after;
 }
 
+/* Whether t names a case or a related item, whose access the caller's
+ * security profiles govern. */
+static bool reaches_case(const tag_target *t)
+{
+    return t->parsed.kind == ARN_CASE || t->parsed.kind == ARN_RELATED_ITEM;
+}
+
 /*
  * Checks that the caller may use p on the case t names (itself, or the
  * case of a related item), as its tags are and, for a change of a case's
@@ -176,7 +183,7 @@ static int check_case_access(request_ctx *ctx, store_conn *conn,
     json_t *tags = NULL, *after;
     int rc;
 
-    if (!is_case && t->parsed.kind != ARN_RELATED_ITEM)
+    if (!reaches_case(t))
         return 0;
     if (access_require(ctx, p) != 0)
         return -1;
@@ -333,7 +340,8 @@ static int tag_resource(request_ctx *ctx)
                          .tags = json_object_get(ctx->input, "tags")};
     int rc;
 
-    if (parse_target(ctx, &target) != 0 || check_tags(ctx, t.tags) != 0)
+    if (parse_target(ctx, &target) != 0 || check_tags(ctx, t.tags) != 0 ||
+        (reaches_case(&target) && access_require(ctx, ACCESS_CASES_EDIT) != 0))
         return -1;
     rc = store_tx(ctx->db, tag_resource_in_tx, &t);
     if (rc == 0)
@@ -396,7 +404,8 @@ static int untag_resource(request_ctx *ctx)
     int rc;
 
     if (parse_target(ctx, &target) != 0 ||
-        collect_untag_keys(ctx, &keys) != 0)
+        collect_untag_keys(ctx, &keys) != 0 ||
+        (reaches_case(&target) && access_require(ctx, ACCESS_CASES_EDIT) != 0))
         return -1;
     t.keys = keys;
     rc = store_tx(ctx->db, untag_resource_in_tx, &t);

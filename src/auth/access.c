@@ -87,6 +87,47 @@ int access_profile_read(arena *a, const json_t *doc, access_profile *out)
     return read_tags(a, tags, out);
 }
 
+json_t *access_profile_digest(arena *a, const json_t *doc)
+{
+    access_profile prof;
+    json_t *out;
+
+    if (access_profile_read(a, doc, &prof) != 0 ||
+        !(out = json_pack("[I]", (json_int_t)prof.grants)))
+        return NULL;
+    for (int i = 0; i < prof.tag_count; i++) {
+        json_array_append_new(out, json_string(prof.tags[i].key));
+        json_array_append_new(out, json_string(prof.tags[i].value));
+    }
+    return out;
+}
+
+/* The string at i of a digest copied into a, "" when it is not one. */
+static const char *digest_str(arena *a, const json_t *digest, size_t i)
+{
+    const char *s = json_string_value(json_array_get(digest, i));
+    return arena_strdup(a, s ? s : "");
+}
+
+int access_digest_read(arena *a, const json_t *digest, access_profile *out)
+{
+    size_t n = json_array_size(digest);
+
+    memset(out, 0, sizeof *out);
+    if (n == 0 || n % 2 == 0 || n > 1 + 2 * ACCESS_MAX_TAGS ||
+        !json_is_integer(json_array_get(digest, 0)))
+        return 0; /* malformed: grants nothing */
+    for (size_t i = 1; i < n; i += 2) {
+        access_tag *t = &out->tags[out->tag_count++];
+        t->key = digest_str(a, digest, i);
+        t->value = digest_str(a, digest, i + 1);
+        if (!t->key || !t->value)
+            return -1;
+    }
+    out->grants = (unsigned)json_integer_value(json_array_get(digest, 0));
+    return 0;
+}
+
 static bool grants(const access_profile *prof, access_permission p)
 {
     return (prof->grants & (1u << p)) != 0;
@@ -207,50 +248,32 @@ static int parse_user_arn(arena *a, const char *arn, user_ref *out)
 
 /* --- loading the caller's rights -------------------------------------------------- */
 
-/* Adds the profile id of the user's instance to r when it is live. */
-static int add_profile(request_ctx *ctx, const user_ref *u, const char *id,
-                       access_rights *r)
-{
-    store_record rec;
-    int rc = store_record_get(ctx->db, &u->scope, RES_SECURITY_PROFILE,
-                              u->instance_key, id, ctx->arena, &rec);
-
-    if (rc == STORE_NOT_FOUND)
-        return STORE_OK;
-    if (rc != STORE_OK)
-        return rc;
-    if (!rec.deleted &&
-        access_profile_read(ctx->arena, rec.doc,
-                            &r->profiles[r->profile_count]) == 0)
-        r->profile_count++;
-    json_decref(rec.doc);
-    return STORE_OK;
-}
-
-/* Fills r from the user ctx's principal acts as; a user that is not there
- * leaves r granting nothing.  Returns a store status. */
+/* Fills r from the access record of the user ctx's principal acts as; a
+ * user that is not there leaves r granting nothing.  Returns a store
+ * status. */
 static int load_user(request_ctx *ctx, access_rights *r)
 {
     user_ref u;
     store_record rec;
-    const json_t *ids, *id;
+    const json_t *digest;
     size_t i;
     int rc;
 
     if (parse_user_arn(ctx->arena, access_user_arn(ctx), &u) != 0)
         return STORE_OK;
-    rc = store_record_get(ctx->db, &u.scope, RES_USER, u.instance_key,
+    rc = store_record_get(ctx->db, &u.scope, RES_USER_ACCESS, u.instance_key,
                           u.user_id, ctx->arena, &rec);
     if (rc != STORE_OK)
         return rc == STORE_NOT_FOUND ? STORE_OK : rc;
-    ids = rec.deleted ? NULL : json_object_get(rec.doc, "SecurityProfileIds");
-    json_array_foreach(ids, i, id) {
-        if (i >= ACCESS_MAX_PROFILES || !json_is_string(id) ||
-            (rc = add_profile(ctx, &u, json_string_value(id), r)) != STORE_OK)
+    json_array_foreach(rec.deleted ? NULL : rec.doc, i, digest) {
+        if (i >= ACCESS_MAX_PROFILES)
             break;
+        if (access_digest_read(ctx->arena, digest,
+                               &r->profiles[r->profile_count]) == 0)
+            r->profile_count++;
     }
     json_decref(rec.doc);
-    return rc;
+    return STORE_OK;
 }
 
 /* The caller's rights, loaded on first use in this request. */
@@ -373,6 +396,13 @@ static search_node *new_node(arena *a, search_node_kind kind, int children)
     return n;
 }
 
+/* A node with a single child is that child: the store can then use the
+ * indexes and counters it keeps for a lone condition. */
+static search_node *unwrap(search_node *n)
+{
+    return n && n->child_count == 1 ? n->children[0] : n;
+}
+
 /* The AND of prof's access-control tags as SEARCH_TAG nodes. */
 static search_node *profile_node(arena *a, const access_profile *prof)
 {
@@ -386,7 +416,41 @@ static search_node *profile_node(arena *a, const access_profile *prof)
         tag->tag_value = prof->tags[i].value;
         and->children[and->child_count++] = tag;
     }
-    return and;
+    return unwrap(and);
+}
+
+/* Whether every tag of sub is one of sup's: sup's condition then implies
+ * sub's, and sup adds nothing to an OR holding sub. */
+static bool tags_within(const access_profile *sub, const access_profile *sup)
+{
+    for (int i = 0; i < sub->tag_count; i++) {
+        bool found = false;
+        for (int j = 0; !found && j < sup->tag_count; j++)
+            found = strcmp(sub->tags[i].key, sup->tags[j].key) == 0 &&
+                    strcmp(sub->tags[i].value, sup->tags[j].value) == 0;
+        if (!found)
+            return false;
+    }
+    return true;
+}
+
+/* Whether profile i of r adds a condition of its own to the OR for p: it
+ * grants p, and no other granting profile is looser (or, if as loose, comes
+ * first). */
+static bool adds_condition(const access_rights *r, access_permission p, int i)
+{
+    const access_profile *prof = &r->profiles[i];
+
+    if (!grants(prof, p))
+        return false;
+    for (int j = 0; j < r->profile_count; j++) {
+        const access_profile *other = &r->profiles[j];
+        if (j == i || !grants(other, p) || !tags_within(other, prof))
+            continue;
+        if (!tags_within(prof, other) || j < i)
+            return false;
+    }
+    return true;
 }
 
 int access_search_node(request_ctx *ctx, arena *a, access_permission p,
@@ -405,12 +469,12 @@ int access_search_node(request_ctx *ctx, arena *a, access_permission p,
         return api_fail(ctx, ERR_INTERNAL, "Out of memory");
     for (int i = 0; i < r->profile_count; i++) {
         search_node *and;
-        if (!grants(&r->profiles[i], p))
+        if (!adds_condition(r, p, i))
             continue;
         if (!(and = profile_node(a, &r->profiles[i])))
             return api_fail(ctx, ERR_INTERNAL, "Out of memory");
         or->children[or->child_count++] = and;
     }
-    *out = or;
+    *out = unwrap(or);
     return 0;
 }

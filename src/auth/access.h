@@ -16,10 +16,17 @@
  *    key and value) of a restricted profile granting it: AND within a
  *    profile, OR across profiles.
  *
- * Rights are loaded on the first check of a request (one store read for
- * the user and one per profile) and kept in the request context for that
- * request only, so a change to a user or profile applies to the next
- * request.  Every function that fails records the error on ctx (403
+ * Rights are loaded on the first check of a request and kept in the
+ * request context for that request only, so a change to a user or profile
+ * applies to the next request.  Loading them is one store read of a small
+ * record: every user has, besides its own record, an access record (kind
+ * RES_USER_ACCESS, same instance and id) whose document is the array of
+ * the digests of its profiles (access_profile_digest), which connect.c
+ * rewrites in the transaction of every write that changes a user's
+ * profiles or a profile it holds.  (A user's own record is larger and slow
+ * to parse, and reading each profile would cost a read per profile.)
+ *
+ * Every function that fails records the error on ctx (403
  * AccessDeniedException, or a store failure) and returns -1.  Denials name
  * the permission only, never the case's tags or the profiles'.
  */
@@ -41,6 +48,7 @@
  * every record filed under its id). */
 #define ACCESS_INSTANCE_PREFIX "instance/"
 
+/* Stored in digests as bit positions: append, never renumber. */
 typedef enum {
     ACCESS_CASES_VIEW,        /* "Cases.View" */
     ACCESS_CASES_CREATE,      /* "Cases.Create" */
@@ -81,6 +89,18 @@ access_permission access_permission_of(const char *name);
  */
 int access_profile_read(arena *a, const json_t *doc, access_profile *out);
 
+/*
+ * The digest of a SecurityProfile document: what of it decides case
+ * access, as the JSON array [grants, key1, value1, ...] (the access-control
+ * tags only when the profile restricts cases).  New reference, NULL when
+ * out of memory; a holds what reading the document needs.
+ */
+json_t *access_profile_digest(arena *a, const json_t *doc);
+
+/* Reads a digest into *out (strings copied into a).  A malformed digest
+ * grants nothing.  Returns 0, or -1 when a is exhausted. */
+int access_digest_read(arena *a, const json_t *digest, access_profile *out);
+
 /* Whether r grants p at all, and whether without a tag condition. */
 bool access_granted(const access_rights *r, access_permission p);
 bool access_unconditional(const access_rights *r, access_permission p);
@@ -91,7 +111,9 @@ bool access_tags_allow(const access_rights *r, access_permission p,
 
 /* --- checks on a request ------------------------------------------------------ */
 
-/* 0 when the caller holds p (on some cases at least), else -1 (403). */
+/* 0 when the caller holds p (on some cases at least), else -1 (403).
+ * Handlers call it before their write transaction, so the checks made
+ * inside it find the rights loaded and read nothing more. */
 int access_require(request_ctx *ctx, access_permission p);
 
 /* Whether the caller's grant of p depends on case tags.  Meaningful only

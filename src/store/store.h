@@ -60,6 +60,7 @@ typedef enum {
      * (auth/access.h: access_instance_key) where others name a domain */
     RES_SECURITY_PROFILE,
     RES_USER,
+    RES_USER_ACCESS, /* what a user may do with cases (auth/access.h) */
     RES__COUNT
 } resource_kind;
 

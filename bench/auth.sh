@@ -1,0 +1,318 @@
+#!/usr/bin/env bash
+# Cost of the security path: GetCase and SearchCases requests/s and p50/p99
+# latency at 16 keep-alive connections, in one run on one store, served
+#   - by a server with --auth off to an administrator (unsigned requests, no
+#     Connect user: no checks at all), the baseline;
+#   - by a server with --auth sigv4 (the default with --credentials) to
+#       an administrator principal (signature check only),
+#       "one-tag user": a Connect user with one profile restricting cases
+#         to team=a,
+#       "two-profile user": a Connect user with two restricting profiles,
+#         {team=a AND region=eu} OR {team=b};
+# alternating, twice.  Every case carries team=a and region=eu, so every
+# caller gets the same answers and the differences are the security path
+# alone: the signature, the user's access record, the case's tags, and the
+# search's tag condition.  When valgrind is installed, the same requests
+# are also measured in instructions per request (callgrind, user space,
+# one request at a time), which the load of a shared machine does not
+# disturb.  Writes bench/results-auth.md.
+#
+#   bench/auth.sh [seconds-per-run] [cases]     (defaults 10, 2000)
+source "$(dirname "$0")/lib.sh"
+secs=${1:-10}
+cases=${2:-2000}
+conns=16
+account=444455556666
+instance=bench-instance
+
+dir=$(mktemp -d)
+pids=()
+cleanup() {
+  for p in "${pids[@]}"; do kill "$p" 2>/dev/null; wait "$p" 2>/dev/null; done
+  rm -rf "$dir"
+}
+trap cleanup EXIT
+
+free_port() {
+  python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'
+}
+
+start_server() {  # port, flags...
+  local port=$1; shift
+  "$bin" --listen "127.0.0.1:$port" --store "$dir/bench.db" --log-level warn \
+         --account-id "$account" "$@" 2>>"$dir/server.log" &
+  pids+=($!)
+  until curl -sf "http://127.0.0.1:$port/health" >/dev/null; do sleep 0.01; done
+}
+
+# --- the admin server, the users, their profiles and the cases ---------------
+admin_port=$(free_port)
+admin_url="http://127.0.0.1:$admin_port"
+start_server "$admin_port" --auth off
+read -r one_arn two_arn domain case_id <<<"$(python3 - "$admin_url" "$account" "$instance" "$cases" <<'PY'
+import sys, boto3
+url, account, instance, count = sys.argv[1], sys.argv[2], sys.argv[3], int(sys.argv[4])
+kw = dict(endpoint_url=url, region_name="us-east-1",
+          aws_access_key_id=account, aws_secret_access_key="x")
+conn = boto3.client("connect", **kw)
+def user(name, profiles):
+    ids = [conn.create_security_profile(
+               InstanceId=instance, SecurityProfileName="%s-%d" % (name, i),
+               Permissions=["Cases.View", "Cases.Edit"], AllowedAccessControlTags=tags,
+               TagRestrictedResources=["Case"])["SecurityProfileId"]
+           for i, tags in enumerate(profiles)]
+    return conn.create_user(InstanceId=instance, Username=name, RoutingProfileId="rp",
+                            SecurityProfileIds=ids)["UserArn"]
+one = user("one-tag", [{"team": "a"}])
+two = user("two-profile", [{"team": "a", "region": "eu"}, {"team": "b"}])
+c = boto3.client("connectcases", **kw)
+d = c.create_domain(name="auth bench")["domainId"]
+t = c.create_template(domainId=d, name="bench", status="Active")["templateId"]
+customer = "arn:aws:profile:us-east-1:%s:domains/d/profiles/p" % account
+for i in range(count):
+    case = c.create_case(domainId=d, templateId=t, tags={"team": "a", "region": "eu"},
+                         fields=[{"id": "title", "value": {"stringValue": "case %d" % i}},
+                                 {"id": "customer_id", "value": {"stringValue": customer}}])
+print(one, two, d, case["caseId"])
+PY
+)"
+
+# --- the signed server, with three principals ---------------------------------
+secret=bench-secret-0123456789
+{
+  printf 'AKIDBENCHADMIN %s %s arn:aws:iam::%s:user/admin\n' "$secret" "$account" "$account"
+  printf 'AKIDBENCHONE %s %s arn:aws:iam::%s:user/one %s\n' "$secret" "$account" "$account" "$one_arn"
+  printf 'AKIDBENCHTWO %s %s arn:aws:iam::%s:user/two %s\n' "$secret" "$account" "$account" "$two_arn"
+} >"$dir/credentials"
+chmod 600 "$dir/credentials"
+signed_port=$(free_port)
+signed_url="http://127.0.0.1:$signed_port"
+start_server "$signed_port" --credentials "$dir/credentials"
+
+# request.lua with fixed extra headers (args 4...: "Name: value"), for the
+# signed requests: a signature stays valid for 15 minutes, and nothing in
+# it changes between requests of one run.
+cat >"$dir/signed.lua" <<'LUA'
+dofile("bench/request.lua")
+local base_init = init
+local m, p, b, h
+function init(args)
+  base_init(args)
+  m, p, b = args[1], args[2], args[3]
+  h = {["Content-Type"] = "application/json"}
+  for i = 4, #args do
+    local k, v = string.match(args[i], "^([^:]+):%s*(.*)$")
+    h[k] = v
+  end
+end
+function request()
+  return wrk.format(m, p, h, b)
+end
+LUA
+
+# The headers of a request signed now by principal key, one a line.
+sign() {  # key method path body
+  python3 - "$signed_port" "$1" "$secret" "${@:2}" <<'PY'
+import sys
+from botocore.auth import SigV4Auth
+from botocore.awsrequest import AWSRequest
+from botocore.credentials import Credentials
+port, key, secret, method, path, body = sys.argv[1:7]
+host = "127.0.0.1:%s" % port
+req = AWSRequest(method=method, url="http://%s%s" % (host, path), data=body.encode(),
+                 headers={"Host": host, "Content-Type": "application/json"})
+SigV4Auth(Credentials(key, secret), "cases", "us-east-1").add_auth(req)
+for name in ("Host", "X-Amz-Date", "Authorization"):
+    print("%s: %s" % (name, req.headers[name]))
+PY
+}
+
+get_path="/domains/$domain/cases/$case_id"
+get_body='{"fields":[{"id":"title"},{"id":"status"}]}'
+search_path="/domains/$domain/cases-search"
+search_body='{"maxResults":25,"fields":[{"id":"title"},{"id":"status"}]}'
+
+callers=(admin AKIDBENCHADMIN AKIDBENCHONE AKIDBENCHTWO)
+desc() {
+  case $1 in
+    admin) echo "--auth off, administrator" ;;
+    AKIDBENCHADMIN) echo "sigv4, administrator" ;;
+    AKIDBENCHONE) echo "sigv4, one-tag user" ;;
+    AKIDBENCHTWO) echo "sigv4, two-profile user" ;;
+  esac
+}
+
+# Every caller must get the administrator's answer before anything is timed.
+check() {  # label path body
+  local want got who
+  want=$(curl -sf -X POST -H 'Content-Type: application/json' -d "$3" "$admin_url$2")
+  for who in "${callers[@]:1}"; do
+    mapfile -t hdrs < <(sign "$who" POST "$2" "$3")
+    got=$(curl -sf -X POST -H 'Content-Type: application/json' \
+          "${hdrs[@]/#/-H}" -d "$3" "$signed_url$2")
+    python3 - "$1 / $(desc "$who")" "$want" "$got" <<'PY'
+import json, sys
+a, s = json.loads(sys.argv[2]), json.loads(sys.argv[3])
+a.pop("nextToken", None); s.pop("nextToken", None)
+assert a == s, "%s: not the administrator's answer" % sys.argv[1]
+PY
+  done
+  python3 -c 'import json,sys; a=json.loads(sys.argv[2]); print("%-11s every caller gets the same answer (%s)" % (sys.argv[1], "totalCount=%d" % a["totalCount"] if "totalCount" in a else "tags=%s" % a["tags"]))' "$1" "$want"
+}
+checks=$(check GetCase "$get_path" "$get_body"; check SearchCases "$search_path" "$search_body")
+echo "$checks" >&2
+
+declare -A rps
+run() {  # label caller path body
+  local label=$1 who=$2 path=$3 body=$4 line
+  if [ "$who" = admin ]; then
+    line=$(wrk -t2 -c"$conns" -d"${secs}s" --latency -s bench/request.lua "$admin_url" \
+             -- POST "$path" "$body" | grep '^RESULT')
+  else
+    mapfile -t hdrs < <(sign "$who" POST "$path" "$body")
+    line=$(wrk -t2 -c"$conns" -d"${secs}s" --latency -s "$dir/signed.lua" "$signed_url" \
+             -- POST "$path" "$body" "${hdrs[@]}" | grep '^RESULT')
+  fi
+  rps[$label.$who]=$(( ${rps[$label.$who]:-0} + $(sed -E 's/.*rps=([0-9]+).*/\1/' <<<"$line") ))
+  printf '| %-11s | %-25s | %s |\n' "$label" "$(desc "$who")" \
+    "$(sed -E 's/RESULT rps=([0-9]+) p50=([0-9.]+) p99=([0-9.]+) errors=([0-9]+) non2xx=([0-9]+)/\1 | \2 | \3 | \4 | \5/' <<<"$line")"
+}
+
+# --- instructions per request, under callgrind ------------------------------------
+
+# Sends n requests on one keep-alive connection (signed by key unless it is
+# "admin"), failing on any answer but 200.
+send() {  # url key path body n
+  python3 - "$@" "$secret" <<'PY'
+import http.client, sys, urllib.parse
+from botocore.auth import SigV4Auth
+from botocore.awsrequest import AWSRequest
+from botocore.credentials import Credentials
+url, key, path, body, n, secret = sys.argv[1:7]
+host = urllib.parse.urlparse(url).netloc
+headers = {"Host": host, "Content-Type": "application/json"}
+if key != "admin":
+    req = AWSRequest(method="POST", url=url + path, data=body.encode(), headers=dict(headers))
+    SigV4Auth(Credentials(key, secret), "cases", "us-east-1").add_auth(req)
+    headers = dict(req.headers.items())
+conn = http.client.HTTPConnection(host)
+for _ in range(int(n)):
+    conn.request("POST", path, body=body, headers=headers)
+    r = conn.getresponse()
+    r.read()
+    assert r.status == 200, r.status
+PY
+}
+
+# A server under callgrind on the bench store; sets cg_pid and cg_url.
+# Runs inside the output pipeline's subshell, so stop_callgrind (not the
+# EXIT trap, which cannot see it) ends it.
+start_callgrind() {  # flags...
+  local port
+  port=$(free_port)
+  valgrind --tool=callgrind --callgrind-out-file="$dir/cg.%p" "$bin" \
+    --listen "127.0.0.1:$port" --store "$dir/bench.db" --log-level warn \
+    --account-id "$account" --workers 1 "$@" 2>>"$dir/callgrind.log" &
+  cg_pid=$!
+  cg_url="http://127.0.0.1:$port"
+  until curl -sf "$cg_url/health" >/dev/null; do sleep 0.1; done
+}
+
+stop_callgrind() {
+  kill "$cg_pid" 2>/dev/null
+  wait "$cg_pid" 2>/dev/null || true
+}
+
+# Instructions per request of n requests after a warm-up.
+instructions() {  # key path body n
+  local dump
+  send "$cg_url" "$1" "$2" "$3" 20
+  callgrind_control -z "$cg_pid" >/dev/null 2>&1
+  send "$cg_url" "$1" "$2" "$3" "$4"
+  callgrind_control -d "$cg_pid" >/dev/null 2>&1
+  dump=$(ls -t "$dir/cg.$cg_pid".* | head -1)
+  echo $(( $(awk '/^summary:/ {print $2}' "$dump") / $4 ))
+}
+
+instruction_table() {
+  declare -A ins
+  local op who p b n
+  start_callgrind --auth off
+  for op in GetCase SearchCases; do
+    if [ "$op" = GetCase ]; then p=$get_path b=$get_body n=200; else p=$search_path b=$search_body n=40; fi
+    ins[$op.admin]=$(instructions admin "$p" "$b" "$n")
+  done
+  stop_callgrind
+  start_callgrind --credentials "$dir/credentials"
+  for op in GetCase SearchCases; do
+    if [ "$op" = GetCase ]; then p=$get_path b=$get_body n=200; else p=$search_path b=$search_body n=40; fi
+    for who in "${callers[@]:1}"; do
+      ins[$op.$who]=$(instructions "$who" "$p" "$b" "$n")
+    done
+  done
+  stop_callgrind
+  echo
+  echo "## Instructions per request"
+  echo
+  echo "valgrind --tool=callgrind, user space only (system calls such as SQLite's file locks are not counted), one request at a time on a keep-alive connection, after 20 of warm-up."
+  echo
+  echo "| operation   | caller                    | instructions | vs baseline |"
+  echo "|-------------|---------------------------|--------------|-------------|"
+  for op in GetCase SearchCases; do
+    for who in "${callers[@]}"; do
+      printf '| %-11s | %-25s | %s | %s%% |\n' "$op" "$(desc "$who")" "${ins[$op.$who]}" \
+        "$(( 100 * ${ins[$op.$who]} / ${ins[$op.admin]} ))"
+    done
+  done
+}
+
+{
+  echo "# Security path benchmark"
+  echo
+  echo "$(date -u +%Y-%m-%d), $(nproc) cores (shared with other work: load average $(cut -d' ' -f1-3 /proc/loadavg)), $conns keep-alive connections, ${secs}s per run, wrk -t2 on the same machine."
+  echo
+  echo "Store: $cases cases, each tagged team=a and region=eu, so every caller sees every case and gets the same answers: the differences are the security path alone.  GetCase asks for two fields; SearchCases has no filter, 25 per page, with totalCount."
+  echo
+  echo '```'
+  echo "$checks"
+  echo '```'
+  echo
+  echo "## Throughput"
+  echo
+  echo "| operation   | caller                    | req/s | p50 ms | p99 ms | socket errors | non-2xx |"
+  echo "|-------------|---------------------------|-------|--------|--------|---------------|---------|"
+  for round in 1 2; do
+    for op in GetCase SearchCases; do
+      if [ "$op" = GetCase ]; then p=$get_path b=$get_body; else p=$search_path b=$search_body; fi
+      for who in "${callers[@]}"; do
+        run "$op" "$who" "$p" "$b"
+      done
+    done
+  done
+  echo
+  echo "Throughput relative to the baseline (--auth off, administrator), both rounds summed:"
+  echo
+  for op in GetCase SearchCases; do
+    base=${rps[$op.admin]}
+    for who in "${callers[@]:1}"; do
+      echo "- $op, $(desc "$who"): $(( 100 * ${rps[$op.$who]} / base ))%"
+    done
+  done
+  command -v valgrind >/dev/null && instruction_table
+  cat <<'TXT'
+
+## Where the cost goes
+
+- sigv4, administrator against the baseline: the signature check alone
+  (the canonical request, its SHA-256 and five HMAC-SHA256, four of them
+  deriving the signing key).
+- a user against sigv4, administrator: one read of the user's access
+  record (auth/access.h) per request; for GetCase nothing else, as the
+  case's tags are read for the answer anyway.
+- SearchCases for a user: the tag condition is ANDed into the search, and
+  totalCount must count only the cases the user may see, so it costs a
+  pass over the cases carrying the tags (one tag) or a test per case (an OR
+  of several profiles), where the administrator's count is the domain's
+  stored counter.  This part grows with the number of cases in the domain.
+TXT
+} | tee bench/results-auth.md
