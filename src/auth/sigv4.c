@@ -14,7 +14,7 @@
 
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
-#include <openssl/hmac.h>
+#include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -142,24 +142,76 @@ static const sigv4_header *find_header(const sigv4_request *req,
     return first;
 }
 
+/*
+ * SHA-256 fetched from the provider once for the process.  OpenSSL 3 looks
+ * an algorithm up on every one-shot call (HMAC(), EVP_Digest with
+ * EVP_sha256()), and a request's five HMACs and two digests spent most of
+ * their time in those look-ups.  Set once, then only read.
+ */
+static pthread_once_t sha256_once = PTHREAD_ONCE_INIT;
+static EVP_MD *sha256_md;
+
+static void fetch_sha256(void)
+{
+    sha256_md = EVP_MD_fetch(NULL, "SHA256", NULL);
+}
+
+static const EVP_MD *sha256_algorithm(void)
+{
+    pthread_once(&sha256_once, fetch_sha256);
+    return sha256_md;
+}
+
 static int sha256(const void *data, size_t n, unsigned char out[SHA256_LEN])
 {
-    if (!data && n)
+    const EVP_MD *alg = sha256_algorithm();
+
+    if ((!data && n) || !alg)
         return -1;
-    return EVP_Digest(n ? data : "", n, out, NULL, EVP_sha256(), NULL) == 1
+    return EVP_Digest(n ? data : "", n, out, NULL, alg, NULL) == 1 ? 0 : -1;
+}
+
+/* One SHA-256 over the concatenation of two buffers. */
+static int sha256_pair(EVP_MD_CTX *md, const void *a, size_t alen,
+                       const void *b, size_t blen, unsigned char out[SHA256_LEN])
+{
+    return EVP_DigestInit_ex(md, sha256_algorithm(), NULL) == 1 &&
+                   EVP_DigestUpdate(md, a, alen) == 1 &&
+                   EVP_DigestUpdate(md, b, blen) == 1 &&
+                   EVP_DigestFinal_ex(md, out, NULL) == 1
                ? 0
                : -1;
 }
 
+/* HMAC-SHA256 (RFC 2104) over the pre-fetched digest. */
 static int hmac(const void *key, size_t keylen, const char *msg,
                 unsigned char out[SHA256_LEN])
 {
-    unsigned int outlen = 0;
+    enum { BLOCK = 64 };
+    unsigned char k[BLOCK] = {0}, pad[BLOCK], inner[SHA256_LEN];
+    EVP_MD_CTX *md = EVP_MD_CTX_new();
+    int rc = -1;
 
-    if (!HMAC(EVP_sha256(), key, (int)keylen, (const unsigned char *)msg,
-              strlen(msg), out, &outlen))
-        return -1;
-    return outlen == SHA256_LEN ? 0 : -1;
+    if (!md || !sha256_algorithm())
+        goto cleanup;
+    if (keylen > BLOCK) {
+        if (sha256(key, keylen, k) != 0)
+            goto cleanup;
+    } else {
+        memcpy(k, key, keylen);
+    }
+    for (int i = 0; i < BLOCK; i++)
+        pad[i] = k[i] ^ 0x36;
+    if (sha256_pair(md, pad, BLOCK, msg, strlen(msg), inner) != 0)
+        goto cleanup;
+    for (int i = 0; i < BLOCK; i++)
+        pad[i] = k[i] ^ 0x5c;
+    rc = sha256_pair(md, pad, BLOCK, inner, SHA256_LEN, out);
+cleanup:
+    OPENSSL_cleanse(k, sizeof k);
+    OPENSSL_cleanse(pad, sizeof pad);
+    EVP_MD_CTX_free(md);
+    return rc;
 }
 
 /* ---- canonical encoding ------------------------------------------------- */
@@ -1095,7 +1147,7 @@ static sigv4_status expected_signature(const sigv4_request *req,
 
     memset(&s, 0, sizeof s);
     s.md = EVP_MD_CTX_new();
-    if (!s.md || EVP_DigestInit_ex(s.md, EVP_sha256(), NULL) != 1)
+    if (!s.md || EVP_DigestInit_ex(s.md, sha256_algorithm(), NULL) != 1)
         goto crypto;
     st = build_canonical(&s, req, auth, payload, why, whylen);
     if (st != SIGV4_OK)
