@@ -64,11 +64,12 @@ deps:
 unit: $(BUILD)/unit_tests
 	$(BUILD)/unit_tests
 
-# Benchmark helpers: build/bench/seed loads cases for bench/search.sh.
+# Benchmark helpers for bench/search.sh: build/bench/seed loads cases,
+# build/bench/search_store times the store's searches without HTTP.
 .PHONY: bench-tools
-bench-tools: $(BUILD)/bench/seed
+bench-tools: $(BUILD)/bench/seed $(BUILD)/bench/search_store
 
-$(BUILD)/bench/seed: $(BUILD)/bench/seed.o $(LIB_OBJS)
+$(BUILD)/bench/%: $(BUILD)/bench/%.o $(LIB_OBJS)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
 # Every suite, then one closing "N passed, N failed" line over all of them.

@@ -466,6 +466,7 @@ static bool walk(fixture *f, store_search_query *q, int limit, hits *all,
             break;
     }
     json_decref(after);
+    q->after = NULL;
     qsort(all->ids, (size_t)all->count, sizeof all->ids[0], cmp_ids);
     for (int i = 1; i < all->count; i++)
         if (strcmp(all->ids[i - 1], all->ids[i]) == 0)
@@ -556,6 +557,30 @@ TEST(search_store_walks_the_sort_index_when_filters_are_broad)
     CHECK_INT(rank_of(h->ids[0]), 6);
     CHECK(walk(&f, &q, 97, &all, &total));
     CHECK_INT(all.count, n / 2);
+    {
+        /* Two broad conditions: counted by intersecting their index
+         * ranges; open and ranked is even i not divisible by 5. */
+        search_node ranked = field_num("rank", SEARCH_GE, 0);
+        search_node *kids[] = {&open, &ranked};
+        search_node both = {.kind = SEARCH_AND, .children = kids,
+                            .child_count = 2};
+        int want = 0;
+        for (int i = 0; i < n; i += 2)
+            want += i % 5 != 0;
+        q.filter = &both;
+        q.limit = 5;
+        h = run(&f, &q, &total, NULL);
+        CHECK(h);
+        CHECK_INT(total, want);
+        CHECK(walk(&f, &q, 211, &all, &total));
+        CHECK_INT(all.count, want);
+        q.search_term = "open";
+        h = run(&f, &q, &total, NULL);
+        CHECK(h);
+        CHECK_INT(total, want);
+        q.search_term = NULL;
+        q.filter = &open;
+    }
     q.filter = NULL;
     q.sort_count = 0;
     CHECK(walk(&f, &q, 500, &all, &total));
@@ -599,5 +624,68 @@ TEST(search_store_snapshot_leaves_out_new_cases)
     CHECK(h);
     CHECK_INT(total, 6);
     CHECK_INT(max_seq, newest);
+    fixture_close(&f);
+}
+
+/* Totals of an equality on a SingleSelect option come from kept counts;
+ * they must agree with the cases through inserts, updates, deletes and
+ * snapshots. */
+TEST(search_store_option_counts_stay_exact)
+{
+    fixture f = {0};
+    search_node open = field_str("status", SEARCH_EQ, "open");
+    store_search_query q = {.domain_id = "d1", .filter = &open,
+                            .want_total = true};
+    store_option opt = {.name = "Open", .value = "open", .active = true};
+    put_case p = {.domain = "d1", .id = "c3"};
+    int64_t total = -1, max_seq = 0;
+
+    CHECK(fixture_open(&f));
+    CHECK_INT(store_option_put(f.conn, &scope, "d1", "status", &opt), STORE_OK);
+    CHECK(seed_small(&f));
+    CHECK(run(&f, &q, &total, &max_seq));
+    CHECK_INT(total, 3);
+    p.fields = json_pack("{so}", "status", str_value("closed"));
+    CHECK_INT(store_tx(f.conn, update_tx, &p), STORE_OK);
+    json_decref(p.fields);
+    CHECK(run(&f, &q, &total, NULL));
+    CHECK_INT(total, 2);
+    CHECK_INT(store_case_delete(f.conn, &scope, "d1", "c1"), STORE_OK);
+    CHECK(run(&f, &q, &total, NULL));
+    CHECK_INT(total, 1);
+    CHECK(add_case(&f, "d1", "c9", json_pack("{so}", "status",
+                                              str_value("open"))) > 0);
+    q.snapshot_seq = max_seq; /* c9 came later */
+    CHECK(run(&f, &q, &total, NULL));
+    CHECK_INT(total, 1);
+    q.snapshot_seq = 0;
+    CHECK(run(&f, &q, &total, NULL));
+    CHECK_INT(total, 2);
+    fixture_close(&f);
+}
+
+/* More statement shapes than the connection keeps prepared: the oldest
+ * are finalized and prepared again when they come back. */
+TEST(search_store_statement_cache_evicts_and_reprepares)
+{
+    fixture f = {0};
+    search_node open = field_str("status", SEARCH_EQ, "open");
+    search_node *kids[48];
+    search_node any = {.kind = SEARCH_OR, .children = kids};
+    store_search_query q = {.domain_id = "d1", .filter = &any,
+                            .want_total = true};
+    int64_t total;
+
+    CHECK(fixture_open(&f) && seed_small(&f));
+    for (int i = 0; i < 48; i++)
+        kids[i] = &open;
+    for (int round = 0; round < 2; round++) {
+        for (int n = 1; n <= 48; n++) {
+            any.child_count = n;
+            total = -1;
+            CHECK(run(&f, &q, &total, NULL));
+            CHECK_INT(total, 3);
+        }
+    }
     fixture_close(&f);
 }

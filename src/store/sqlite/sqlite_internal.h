@@ -126,7 +126,10 @@ typedef enum {
     SQ_DRIVE_SORT,   /* the first sort field's values, in sort order */
 } sq_drive;
 
-typedef enum { SQ_SQL_PAGE, SQ_SQL_COUNT, SQ_SQL_PROBE } sq_sql_mode;
+/* PAGE: seq and sort values of a page; COUNT: count(*) of the matches;
+ * PROBE: count(*) of the driver's rows, capped; SEQS: the case seqs of the
+ * driver's rows (within the snapshot). */
+typedef enum { SQ_SQL_PAGE, SQ_SQL_COUNT, SQ_SQL_PROBE, SQ_SQL_SEQS } sq_sql_mode;
 #define SQ_SEARCH_PROBE_CAP 4096
 
 /* How to run a query: resolved keys and the chosen driver. */

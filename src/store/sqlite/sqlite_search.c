@@ -18,6 +18,10 @@
  *      pass when the walk ran out), the count, the domain's highest seq.
  * Conditions that do not drive are tested per case with primary-key
  * lookups (EXISTS on (case seq, key)), never by scanning a whole key.
+ * Counts: every case of a domain and one equality on a SingleSelect option
+ * are kept by the triggers; several broad indexable conditions are counted
+ * by intersecting bitmaps of case seqs read from their index ranges; the
+ * rest by a COUNT over the driver.
  *
  * Order: the sorts, then case seq in the direction of the first sort
  * (ascending without sorts), a total order, so keyset pages never repeat
@@ -52,6 +56,8 @@ enum search_stmt {
     ST_SEARCH_KEY,
     ST_SEARCH_CASE,
     ST_SEARCH_MAX_SEQ,
+    ST_SEARCH_COUNTER,
+    ST_SEARCH_COUNT_AFTER,
     ST_SEARCH__COUNT
 };
 
@@ -73,6 +79,11 @@ static const char *const search_sql[ST_SEARCH__COUNT] = {
     [ST_SEARCH_MAX_SEQ] =
         "SELECT case_seq FROM case_values WHERE kkey = ?1 AND val IS NULL "
         "ORDER BY case_seq DESC LIMIT 1",
+    [ST_SEARCH_COUNTER] =
+        "SELECT n FROM search_counts WHERE kkey = ?1 AND val = ?2",
+    [ST_SEARCH_COUNT_AFTER] =
+        "SELECT count(*) FROM case_values WHERE kkey = ?1 AND val = ?2 "
+        "AND case_seq > ?3",
 };
 
 static sqlite3_stmt *stmt(sqlite_conn *c, enum search_stmt id)
@@ -193,11 +204,13 @@ typedef struct {
     int count;
 } conjuncts;
 
-static bool flatten(const search_node *n, conjuncts *out)
+static bool flatten(const search_node *n, conjuncts *out, int depth)
 {
+    if (depth > MAX_DEPTH)
+        return false;
     if (n->kind == SEARCH_AND) {
         for (int i = 0; i < n->child_count; i++)
-            if (!flatten(n->children[i], out))
+            if (!flatten(n->children[i], out, depth + 1))
                 return false;
         return true;
     }
@@ -212,7 +225,7 @@ static bool flatten(const search_node *n, conjuncts *out)
 static void conjuncts_of(const search_node *filter, conjuncts *out)
 {
     out->count = 0;
-    if (filter && !flatten(filter, out)) {
+    if (filter && !flatten(filter, out, 0)) {
         out->nodes[0] = filter;
         out->count = 1;
     }
@@ -633,6 +646,22 @@ static void gen_init(gen *g, const store_search_query *q,
     conjuncts_of(q->filter, &g->conj);
 }
 
+static int put_page(gen *g)
+{
+    put_select(g);
+    put_from(g, true);
+    put_driver(g, true);
+    put_filter(g);
+    if (g->p->nulls_only && g->q->sort_count > 0)
+        put(g->b, " AND s0.val IS NULL");
+    if (put_keyset(g) != 0)
+        return -1;
+    put_order(g);
+    put(g->b, " LIMIT ");
+    put_int(g->b, g->p->limit);
+    return 0;
+}
+
 int sq_search_sql(const store_search_query *q, const sq_search_plan *p,
                   sq_sql_mode mode, sq_sql_buf *out)
 {
@@ -644,6 +673,10 @@ int sq_search_sql(const store_search_query *q, const sq_search_plan *p,
         ((p->drive == SQ_DRIVE_TERM || p->match_broad) && !p->match))
         return -1;
     switch (mode) {
+    case SQ_SQL_PAGE:
+        if (put_page(&g) != 0)
+            return -1;
+        break;
     case SQ_SQL_PROBE:
         put(out, "SELECT count(*) FROM (SELECT 1");
         put_from(&g, false);
@@ -656,18 +689,14 @@ int sq_search_sql(const store_search_query *q, const sq_search_plan *p,
         put_driver(&g, true);
         put_filter(&g);
         break;
-    case SQ_SQL_PAGE:
-        put_select(&g);
-        put_from(&g, true);
-        put_driver(&g, true);
-        put_filter(&g);
-        if (p->nulls_only && q->sort_count > 0)
-            put(out, " AND s0.val IS NULL");
-        if (put_keyset(&g) != 0)
-            return -1;
-        put_order(&g);
-        put(out, " LIMIT ");
-        put_int(out, p->limit);
+    case SQ_SQL_SEQS:
+        putf(out, "SELECT %s", g.seq);
+        put_from(&g, false);
+        put_driver(&g, false);
+        if (q->snapshot_seq > 0) {
+            putf(out, " AND %s <= ", g.seq);
+            put_int(out, q->snapshot_seq);
+        }
         break;
     }
     return out->overflow ? -1 : 0;
@@ -800,7 +829,7 @@ typedef struct {
     int probed;              /* conditions estimated */
     double selectivity;      /* of all estimated conditions, as if independent */
     int64_t sort_rows;       /* estimate on the first sort field, or -1 */
-    page_row *rows; /* row_cap entries, owned */
+    page_row *rows;          /* row_cap entries, owned */
     int row_count;
     int row_cap;
 } search_run;
@@ -1175,12 +1204,191 @@ static int read_max_seq(sqlite_conn *c, const search_run *r, int64_t *max_seq)
                : sq_log_error(c, "search max seq", rc);
 }
 
+/* --- counting from kept counts ----------------------------------------------------- */
+
+/* Runs a fixed statement returning one integer, with key and value bound
+ * to ?1 and ?2 (and seq to ?3 when positive); *found says whether a row
+ * came back. */
+static int read_count(sqlite_conn *c, enum search_stmt id, int64_t key,
+                      const char *val, int64_t seq, int64_t *n, bool *found)
+{
+    sqlite3_stmt *s = stmt(c, id);
+    int rc;
+
+    if (!s)
+        return STORE_ERROR;
+    sqlite3_bind_int64(s, 1, key);
+    sq_bind_text(s, 2, val);
+    if (seq > 0)
+        sqlite3_bind_int64(s, 3, seq);
+    rc = sqlite3_step(s);
+    *found = rc == SQLITE_ROW;
+    if (*found)
+        *n = sqlite3_column_int64(s, 0);
+    sq_done(s);
+    return rc == SQLITE_ROW || rc == SQLITE_DONE
+               ? STORE_OK
+               : sq_log_error(c, "search count", rc);
+}
+
+/* The filter is one equality on a SingleSelect option, whose count the
+ * triggers keep (search_counts): take it, less the cases created after
+ * the snapshot.  Sets *done when it applied. */
+static int count_from_counter(sqlite_conn *c, const store_search_query *q,
+                              const search_run *r, const conjuncts *conj,
+                              int64_t max_seq, int64_t *total, bool *done)
+{
+    const search_node *n = conj->count == 1 ? conj->nodes[0] : NULL;
+    int64_t key, kept = 0, later = 0;
+    bool found = false;
+    int status;
+
+    *done = false;
+    if (!n || r->plan.match || n->kind != SEARCH_FIELD ||
+        n->op != SEARCH_EQ || n->blank || n->numeric || !n->str)
+        return STORE_OK;
+    key = key_of(&r->plan, SQ_KEY_FIELD, n->field_id);
+    if (key < 0)
+        return STORE_OK;
+    status = read_count(c, ST_SEARCH_COUNTER, key, n->str, 0, &kept, &found);
+    if (status != STORE_OK || !found)
+        return status;
+    if (q->snapshot_seq > 0 && q->snapshot_seq < max_seq)
+        status = read_count(c, ST_SEARCH_COUNT_AFTER, key, n->str,
+                            q->snapshot_seq, &later, &found);
+    *total = kept - later;
+    *done = status == STORE_OK;
+    return status;
+}
+
+/* --- counting a conjunction of broad conditions -------------------------------- */
+
+/*
+ * Counting row by row costs a random lookup per driver row for every other
+ * condition.  When all conditions are indexable and broad, reading each
+ * one's index range in order and intersecting sets of case seqs (bitmaps
+ * up to the domain's highest seq) costs a sequential read per row instead.
+ */
+#define BITMAP_MAX_SEQ (INT64_C(1) << 26) /* 8 MiB per bitmap */
+
+typedef struct {
+    uint64_t *have; /* seqs meeting every source read so far */
+    uint64_t *next;
+    size_t words;
+    int sources; /* read so far */
+} seq_sets;
+
+/* Reads the seqs p's driver yields: the first source marks them, later
+ * ones keep the marked ones, the last counts them into *count. */
+static int intersect(sqlite_conn *c, const store_search_query *q,
+                     search_run *r, const sq_search_plan *p, seq_sets *set,
+                     bool last, int64_t *count)
+{
+    sqlite3_stmt *s;
+    int rc;
+
+    if (sq_search_sql(q, p, SQ_SQL_SEQS, &r->buf) != 0)
+        return STORE_ERROR;
+    s = prepare_buf(c, &r->buf);
+    if (!s)
+        return STORE_ERROR;
+    if (set->sources > 0)
+        memset(set->next, 0, set->words * sizeof *set->next);
+    while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+        uint64_t seq = (uint64_t)sqlite3_column_int64(s, 0);
+        size_t w = (size_t)(seq >> 6);
+        uint64_t bit = UINT64_C(1) << (seq & 63);
+        if (w >= set->words)
+            continue; /* beyond the domain's highest seq: not its case */
+        if (set->sources == 0)
+            set->have[w] |= bit;
+        else if ((set->have[w] & bit) && last)
+            (*count)++;
+        else if (set->have[w] & bit)
+            set->next[w] |= bit;
+    }
+    sq_done(s);
+    if (rc != SQLITE_DONE)
+        return sq_log_error(c, "search count", rc);
+    if (set->sources++ > 0) {
+        uint64_t *t = set->have;
+        set->have = set->next;
+        set->next = t;
+    }
+    return STORE_OK;
+}
+
+/* The drivers reading each distinct condition: the term, then one per
+ * field or tag (a leaf driver reads every condition on its key); NULL
+ * stands for the term. */
+static int bitmap_sources(const search_run *r, const conjuncts *conj,
+                          const search_node **out)
+{
+    int n = 0;
+
+    if (r->plan.match)
+        out[n++] = NULL;
+    for (int i = 0; i < conj->count; i++) {
+        bool seen = false;
+        for (int j = 0; j < i && !seen; j++)
+            seen = same_key(conj->nodes[j], node_key_kind(conj->nodes[i]),
+                            node_key_name(conj->nodes[i]));
+        if (!seen)
+            out[n++] = conj->nodes[i];
+    }
+    return n;
+}
+
+/* Counts by intersecting when that pays (sets *done), see above. */
+static int count_by_bitmaps(sqlite_conn *c, const store_search_query *q,
+                            search_run *r, int64_t max_seq, int64_t *total,
+                            bool *done)
+{
+    const search_node *sources[MAX_CONJUNCTS + 1];
+    sq_search_plan p = r->plan;
+    seq_sets set = {0};
+    conjuncts conj;
+    int n, status = STORE_OK;
+
+    *done = false;
+    conjuncts_of(q->filter, &conj);
+    if (r->best_est < SQ_SEARCH_PROBE_CAP || max_seq <= 0 ||
+        max_seq > BITMAP_MAX_SEQ)
+        return STORE_OK;
+    for (int i = 0; i < conj.count; i++)
+        if (!indexable(conj.nodes[i]))
+            return STORE_OK;
+    n = bitmap_sources(r, &conj, sources);
+    if (n < 2)
+        return STORE_OK;
+    p.after = NULL;
+    p.nulls_only = false;
+    set.words = (size_t)(max_seq >> 6) + 1;
+    set.have = calloc(set.words, sizeof *set.have);
+    set.next = calloc(set.words, sizeof *set.next);
+    *total = 0;
+    for (int i = 0; set.have && set.next && status == STORE_OK && i < n; i++) {
+        p.drive = sources[i] ? SQ_DRIVE_LEAF : SQ_DRIVE_TERM;
+        p.leaf = sources[i];
+        status = intersect(c, q, r, &p, &set, i == n - 1, total);
+    }
+    if (!set.have || !set.next)
+        status = STORE_ERROR;
+    free(set.have);
+    free(set.next);
+    *done = status == STORE_OK;
+    return status;
+}
+
 static int count_all(sqlite_conn *c, const store_search_query *q,
                      search_run *r, int64_t max_seq, int64_t *total)
 {
     const sq_search_key *all = find_key(&r->plan, SQ_KEY_DOMAIN, "");
     sq_search_plan p = r->plan;
     conjuncts conj;
+
+    bool done;
+    int status;
 
     /* Every case of the domain: the domain key keeps that count. */
     conjuncts_of(q->filter, &conj);
@@ -1189,6 +1397,12 @@ static int count_all(sqlite_conn *c, const store_search_query *q,
         *total = all->kkey < 0 ? 0 : all->count;
         return STORE_OK;
     }
+    status = count_from_counter(c, q, r, &conj, max_seq, total, &done);
+    if (status != STORE_OK || done)
+        return status;
+    status = count_by_bitmaps(c, q, r, max_seq, total, &done);
+    if (status != STORE_OK || done)
+        return status;
 
     p.nulls_only = false;
     p.after = NULL;
