@@ -160,7 +160,6 @@ int main(int argc, char **argv)
     sig = wait_for_stop_signal();
     if (app.cfg.log_level >= 2)
         fprintf(stderr, "casesd: signal %d, finishing requests in flight\n", sig);
-    http_server_quiesce(srv);
     http_server_stop(srv);
     free_app(&app);
     return 0;

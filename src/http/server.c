@@ -684,11 +684,6 @@ static void wait_for_answers(http_server *srv)
         usleep(5 * 1000);
 }
 
-void http_server_quiesce(http_server *srv)
-{
-    MHD_quiesce_daemon(srv->daemon);
-}
-
 void http_server_stop(http_server *srv)
 {
     if (!srv)

@@ -17,9 +17,9 @@ typedef struct http_server http_server;
 /* Starts listening on app->cfg.listen_host:listen_port. NULL on failure
  * (reason logged). */
 http_server *http_server_start(const casesd_app *app);
-/* Stops accepting new connections; requests in flight finish. */
-void http_server_quiesce(http_server *srv);
-/* Waits for the workers and frees the server. */
+/* Finishes the writes in flight (and answers them), then stops the
+ * workers, closes every connection and frees the server.  (libmicrohttpd's
+ * quiesce call is not used: under load it aborted the process once.) */
 void http_server_stop(http_server *srv);
 
 #endif
