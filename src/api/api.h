@@ -75,6 +75,9 @@ json_t *api_time(int64_t ms);
  */
 int api_load_record(request_ctx *ctx, resource_kind kind,
                     const char *domain_id, const char *id, store_record *out);
+/* Sets deleted, createdTime and lastModifiedTime of a Get response from
+ * the record's columns. */
+void api_set_record_times(json_t *out, const store_record *rec);
 /* Checks that the domain exists (404 otherwise). Returns 0 or -1. */
 int api_require_domain(request_ctx *ctx, const char *domain_id);
 

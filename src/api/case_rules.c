@@ -567,9 +567,7 @@ static int batch_get_one(request_ctx *ctx, const char *domain_id,
     if (rc != STORE_OK)
         return api_store_failed(ctx, rc);
     out = rec.doc;
-    json_object_set_new(out, "deleted", json_boolean(rec.deleted));
-    json_object_set_new(out, "createdTime", api_time(rec.created_ms));
-    json_object_set_new(out, "lastModifiedTime", api_time(rec.modified_ms));
+    api_set_record_times(out, &rec);
     if (api_attach_tags(ctx, out, doc_str(out, "caseRuleArn")) != 0) {
         json_decref(out);
         return -1;

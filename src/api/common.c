@@ -55,6 +55,13 @@ const char *api_caller_arn(request_ctx *ctx)
     return arena_printf(ctx->arena, "arn:aws:iam::%s:root", ctx->scope.account);
 }
 
+void api_set_record_times(json_t *out, const store_record *rec)
+{
+    json_object_set_new(out, "deleted", json_boolean(rec->deleted));
+    json_object_set_new(out, "createdTime", api_time(rec->created_ms));
+    json_object_set_new(out, "lastModifiedTime", api_time(rec->modified_ms));
+}
+
 int api_require_domain(request_ctx *ctx, const char *domain_id)
 {
     bool deleted;

@@ -450,9 +450,7 @@ static int get_template(request_ctx *ctx)
     ctx->output = out = rec.doc;
     if (drop_deleted_fields(ctx, domain_id, out) != 0)
         return -1;
-    json_object_set_new(out, "deleted", json_boolean(rec.deleted));
-    json_object_set_new(out, "createdTime", api_time(rec.created_ms));
-    json_object_set_new(out, "lastModifiedTime", api_time(rec.modified_ms));
+    api_set_record_times(out, &rec);
     return api_attach_tags(ctx, out, json_string_value(
                                          json_object_get(out, "templateArn")));
 }
