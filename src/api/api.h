@@ -143,6 +143,14 @@ char *api_join_keys(arena *a, json_t *set);
  * or a store status. */
 int api_require_live_fields(store_conn *conn, request_ctx *ctx,
                             const char *domain_id, json_t *ids);
+/*
+ * Fails (with code, and a message naming what) when the domain already
+ * holds as many deleted records of kind as the deletions quota allows.
+ * Returns 0, -1 after api_fail(), or a store status.
+ */
+int api_check_deletions(store_conn *conn, request_ctx *ctx, resource_kind kind,
+                        const char *domain_id, error_code code,
+                        const char *what);
 /* Turns what store_tx returned into a handler's result: 0, or -1 with the
  * error recorded (the handler's own, or one for the store failure). */
 int api_tx_result(request_ctx *ctx, int rc);

@@ -50,14 +50,6 @@ static const char *doc_str(const json_t *doc, const char *member)
     return json_string_value(json_object_get(doc, member));
 }
 
-/* The reply for a store_tx that did not commit. */
-static int tx_failed(request_ctx *ctx, int rc)
-{
-    if (ctx->error != ERR_NONE)
-        return -1;
-    return api_store_failed(ctx, rc);
-}
-
 /* The compound (andAll/orAll) of a condition, or NULL for a comparison. */
 static const json_t *compound_of(const json_t *condition)
 {
@@ -334,7 +326,7 @@ static int create_case_rule(request_ctx *ctx)
     rc = store_tx(ctx->db, create_rule_in_tx, &t);
     json_decref(t.rec.doc);
     if (rc != 0)
-        return tx_failed(ctx, rc);
+        return api_tx_result(ctx, rc);
     ctx->output = json_pack("{s:s, s:s}", "caseRuleId", id, "caseRuleArn",
                             api_arn(ctx, RES_CASE_RULE, t.rec.domain_id, id));
     return 0;
@@ -409,7 +401,7 @@ static int update_case_rule(request_ctx *ctx)
     if (rule && check_rule_shape(ctx, rule) != 0)
         return -1;
     rc = store_tx(ctx->db, update_rule_in_tx, &t);
-    return rc == 0 ? 0 : tx_failed(ctx, rc);
+    return api_tx_result(ctx, rc);
 }
 
 /* --- DeleteCaseRule ---------------------------------------------------------- */
@@ -495,7 +487,7 @@ static int delete_case_rule(request_ctx *ctx)
     rule_tx t = rule_tx_of(ctx);
     int rc = store_tx(ctx->db, delete_rule_in_tx, &t);
 
-    return rc == 0 ? 0 : tx_failed(ctx, rc);
+    return api_tx_result(ctx, rc);
 }
 
 /* --- ListCaseRules ----------------------------------------------------------- */

@@ -304,3 +304,20 @@ int api_tx_result(request_ctx *ctx, int rc)
     return api_store_failed(ctx, rc);
 }
 
+
+int api_check_deletions(store_conn *conn, request_ctx *ctx, resource_kind kind,
+                        const char *domain_id, error_code code,
+                        const char *what)
+{
+    int64_t deleted = 0;
+    int rc = store_record_count(conn, &ctx->scope, kind, domain_id, true,
+                                &deleted);
+
+    if (rc != STORE_OK)
+        return rc;
+    if (deleted >= ctx->app->cfg.quotas.deletions)
+        return api_fail(ctx, code,
+                        "The domain already has %lld deleted %s, the most allowed",
+                        (long long)deleted, what);
+    return 0;
+}

@@ -72,13 +72,6 @@ static int check_attributes(request_ctx *ctx, const char *type)
 }
 
 /* The reply for a store_tx that did not commit. */
-static int tx_failed(request_ctx *ctx, int rc)
-{
-    if (ctx->error != ERR_NONE)
-        return -1;
-    return api_store_failed(ctx, rc);
-}
-
 /* What a transaction on one existing field needs. */
 typedef struct {
     request_ctx *ctx;
@@ -196,7 +189,7 @@ static int create_field(request_ctx *ctx)
     rc = store_tx(ctx->db, create_field_in_tx, &t);
     json_decref(t.rec.doc);
     if (rc != 0)
-        return tx_failed(ctx, rc);
+        return api_tx_result(ctx, rc);
     ctx->output = json_pack("{s:s, s:s}", "fieldId", id, "fieldArn",
                             api_arn(ctx, RES_FIELD, t.rec.domain_id, id));
     return 0;
@@ -333,26 +326,10 @@ static int update_field(request_ctx *ctx)
     field_tx t = field_tx_of(ctx);
     int rc = store_tx(ctx->db, update_field_in_tx, &t);
 
-    return rc == 0 ? 0 : tx_failed(ctx, rc);
+    return api_tx_result(ctx, rc);
 }
 
 /* --- DeleteField ------------------------------------------------------------- */
-
-static int check_deletion_quota(store_conn *conn, request_ctx *ctx,
-                                const char *domain_id)
-{
-    int64_t deleted = 0;
-    int rc = store_record_count(conn, &ctx->scope, RES_FIELD, domain_id, true,
-                                &deleted);
-
-    if (rc != STORE_OK)
-        return rc;
-    if (deleted >= ctx->app->cfg.quotas.deletions)
-        return api_fail(ctx, ERR_QUOTA,
-                        "The domain already has %lld deleted fields, the most allowed",
-                        (long long)deleted);
-    return STORE_OK;
-}
 
 static int delete_field_in_tx(store_conn *conn, void *arg)
 {
@@ -362,8 +339,9 @@ static int delete_field_in_tx(store_conn *conn, void *arg)
 
     if (load_changeable_field(t, "deleted", &rec) != 0)
         return -1;
-    rc = check_deletion_quota(conn, t->ctx, t->domain_id);
-    if (rc == STORE_OK) {
+    rc = api_check_deletions(conn, t->ctx, RES_FIELD, t->domain_id, ERR_QUOTA,
+                             "fields");
+    if (rc == 0) {
         rec.deleted = true;
         rec.modified_ms = t->now;
         rc = store_record_update(conn, &t->ctx->scope, &rec);
@@ -377,7 +355,7 @@ static int delete_field(request_ctx *ctx)
     field_tx t = field_tx_of(ctx);
     int rc = store_tx(ctx->db, delete_field_in_tx, &t);
 
-    return rc == 0 ? 0 : tx_failed(ctx, rc);
+    return api_tx_result(ctx, rc);
 }
 
 /* --- BatchPutFieldOptions ---------------------------------------------------- */
@@ -499,7 +477,7 @@ static int batch_put_field_options(request_ctx *ctx)
 
     if (rc != 0) {
         json_decref(t.errors);
-        return tx_failed(ctx, rc);
+        return api_tx_result(ctx, rc);
     }
     ctx->output = json_object();
     json_object_set_new(ctx->output, "errors", t.errors);

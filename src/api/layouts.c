@@ -312,20 +312,15 @@ static int check_layout_unused(store_conn *conn, layout_tx *t)
 static int retire_layout(store_conn *conn, layout_tx *t, store_record *rec)
 {
     request_ctx *ctx = t->ctx;
-    int64_t count = 0;
     int rc;
 
     if (rec->deleted)
         return api_fail(ctx, ERR_VALIDATION, "Layout %s is already deleted",
                         t->layout_id);
-    rc = store_record_count(conn, &ctx->scope, RES_LAYOUT, t->domain_id,
-                            true, &count);
-    if (rc != STORE_OK)
+    rc = api_check_deletions(conn, ctx, RES_LAYOUT, t->domain_id, ERR_VALIDATION,
+                             "layouts");
+    if (rc != 0)
         return rc;
-    if (count >= ctx->app->cfg.quotas.deletions)
-        return api_fail(ctx, ERR_VALIDATION,
-                        "The domain already has %lld deleted layouts, the most allowed",
-                        (long long)count);
     if ((rc = check_layout_unused(conn, t)) != 0)
         return rc;
     rec->deleted = true;

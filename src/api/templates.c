@@ -323,20 +323,15 @@ static int update_template_in_tx(store_conn *conn, void *arg)
 static int retire_template(store_conn *conn, template_tx *t, store_record *rec)
 {
     request_ctx *ctx = t->ctx;
-    int64_t count = 0;
     int rc;
 
     if (rec->deleted)
         return api_fail(ctx, ERR_VALIDATION, "Template %s is already deleted",
                         t->template_id);
-    rc = store_record_count(conn, &ctx->scope, RES_TEMPLATE, t->domain_id,
-                            true, &count);
-    if (rc != STORE_OK)
+    rc = api_check_deletions(conn, ctx, RES_TEMPLATE, t->domain_id, ERR_VALIDATION,
+                             "templates");
+    if (rc != 0)
         return rc;
-    if (count >= ctx->app->cfg.quotas.deletions)
-        return api_fail(ctx, ERR_VALIDATION,
-                        "The domain already has %lld deleted templates, the most allowed",
-                        (long long)count);
     rec->deleted = true;
     rec->modified_ms = t->now;
     return store_record_update(conn, &ctx->scope, rec);
