@@ -78,6 +78,16 @@ int api_load_record(request_ctx *ctx, resource_kind kind,
 /* Sets deleted, createdTime and lastModifiedTime of a Get response from
  * the record's columns. */
 void api_set_record_times(json_t *out, const store_record *rec);
+/*
+ * A whole BatchGet operation over configuration records: for each {id} of
+ * input member `member`, the record as its Get response (document, times,
+ * tags of the ARN in document member arn_member) under output `member`, or
+ * an entry {id, errorCode "NotFound", message} under "errors" naming
+ * `what`.  Deleted records are returned (deleted: true).  Returns 0 or -1.
+ */
+int api_batch_get_records(request_ctx *ctx, resource_kind kind,
+                          const char *member, const char *arn_member,
+                          const char *what);
 /* Checks that the domain exists (404 otherwise). Returns 0 or -1. */
 int api_require_domain(request_ctx *ctx, const char *domain_id);
 

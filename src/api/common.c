@@ -321,3 +321,62 @@ int api_check_deletions(store_conn *conn, request_ctx *ctx, resource_kind kind,
                         (long long)deleted, what);
     return 0;
 }
+
+/* Appends the Get response of id to found, or a NotFound entry to errors. */
+static int batch_get_one(request_ctx *ctx, resource_kind kind,
+                         const char *domain_id, const char *id,
+                         const char *arn_member, const char *what,
+                         json_t *found, json_t *errors)
+{
+    store_record rec;
+    int rc = store_record_get(ctx->db, &ctx->scope, kind, domain_id, id,
+                              ctx->arena, &rec);
+
+    if (rc == STORE_NOT_FOUND)
+        rc = json_array_append_new(
+            errors, json_pack("{s:s, s:s, s:s}", "id", id, "errorCode",
+                              "NotFound", "message",
+                              arena_printf(ctx->arena,
+                                           "The %s does not exist in this domain",
+                                           what)));
+    else if (rc != STORE_OK)
+        return api_store_failed(ctx, rc);
+    else {
+        api_set_record_times(rec.doc, &rec);
+        if (api_attach_tags(ctx, rec.doc,
+                            json_string_value(json_object_get(rec.doc,
+                                                              arn_member))) != 0) {
+            json_decref(rec.doc);
+            return -1;
+        }
+        rc = json_array_append_new(found, rec.doc);
+    }
+    return rc == 0 ? 0 : api_fail(ctx, ERR_INTERNAL, "Cannot build the reply");
+}
+
+int api_batch_get_records(request_ctx *ctx, resource_kind kind,
+                          const char *member, const char *arn_member,
+                          const char *what)
+{
+    const char *domain_id = api_input_str(ctx, "domainId");
+    json_t *found = json_array(), *errors = json_array();
+    const json_t *entry;
+    size_t i;
+
+    if (api_require_domain(ctx, domain_id) != 0)
+        goto fail;
+    json_array_foreach(json_object_get(ctx->input, member), i, entry) {
+        const char *id = json_string_value(json_object_get(entry, "id"));
+        if (batch_get_one(ctx, kind, domain_id, id, arn_member, what, found,
+                          errors) != 0)
+            goto fail;
+    }
+    ctx->output = json_object();
+    json_object_set_new(ctx->output, member, found);
+    json_object_set_new(ctx->output, "errors", errors);
+    return 0;
+fail:
+    json_decref(found);
+    json_decref(errors);
+    return -1;
+}

@@ -195,65 +195,10 @@ static int create_field(request_ctx *ctx)
     return 0;
 }
 
-/* --- BatchGetField ----------------------------------------------------------- */
-
-static int append_field_error(json_t *errors, const char *id)
-{
-    return json_array_append_new(
-        errors, json_pack("{s:s, s:s, s:s}", "id", id, "errorCode", "NotFound",
-                          "message", "The field does not exist in this domain"));
-}
-
-/* Appends the GetFieldResponse of id to fields, or its error to errors. */
-static int batch_get_one(request_ctx *ctx, const char *domain_id,
-                         const char *id, json_t *fields, json_t *errors)
-{
-    store_record rec;
-    json_t *out;
-    int rc = store_record_get(ctx->db, &ctx->scope, RES_FIELD, domain_id, id,
-                              ctx->arena, &rec);
-
-    if (rc == STORE_NOT_FOUND)
-        return append_field_error(errors, id) == 0
-                   ? 0
-                   : api_fail(ctx, ERR_INTERNAL, "Cannot build the reply");
-    if (rc != STORE_OK)
-        return api_store_failed(ctx, rc);
-    out = rec.doc;
-    api_set_record_times(out, &rec);
-    if (api_attach_tags(ctx, out, doc_str(out, "fieldArn")) != 0) {
-        json_decref(out);
-        return -1;
-    }
-    if (json_array_append_new(fields, out) != 0)
-        return api_fail(ctx, ERR_INTERNAL, "Cannot build the reply");
-    return 0;
-}
-
 static int batch_get_field(request_ctx *ctx)
 {
-    const char *domain_id = api_input_str(ctx, "domainId");
-    const json_t *requested = json_object_get(ctx->input, "fields");
-    json_t *fields = json_array();
-    json_t *errors = json_array();
-    const json_t *entry;
-    size_t i;
-
-    if (api_require_domain(ctx, domain_id) != 0)
-        goto fail;
-    json_array_foreach(requested, i, entry) {
-        if (batch_get_one(ctx, domain_id, doc_str(entry, "id"), fields,
-                          errors) != 0)
-            goto fail;
-    }
-    ctx->output = json_object();
-    json_object_set_new(ctx->output, "fields", fields);
-    json_object_set_new(ctx->output, "errors", errors);
-    return 0;
-fail:
-    json_decref(fields);
-    json_decref(errors);
-    return -1;
+    return api_batch_get_records(ctx, RES_FIELD, "fields", "fieldArn",
+                                 "field");
 }
 
 /* --- ListFields -------------------------------------------------------------- */
