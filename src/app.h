@@ -15,6 +15,7 @@
 
 struct request_ctx;
 struct principals;
+struct reply_cache;
 /* Serves one operation: see api/api.h. */
 typedef int (*api_handler)(struct request_ctx *ctx);
 
@@ -79,6 +80,11 @@ typedef struct {
     /* whether each operation may block (it writes), so it runs on the
      * executor rather than on an event thread */
     bool writes[APP_MAX_OPERATIONS];
+    /* whether a successful answer of each operation may be kept in the
+     * reply cache, and whether each write makes kept answers stale
+     * (api_mark_cached) */
+    bool cached[APP_MAX_OPERATIONS];
+    bool invalidates[APP_MAX_OPERATIONS];
 } app_service;
 
 /* Index into casesd_app.services; the first is the default. */
@@ -91,6 +97,9 @@ typedef struct {
     /* the callers of --credentials, or NULL without the flag */
     struct principals *principals;
     token_codec tokens;
+    /* answers of configuration reads (http/reply_cache.h); the one
+     * member requests change, under its own locks */
+    struct reply_cache *replies;
 } casesd_app;
 
 #endif

@@ -14,8 +14,12 @@
 #include "api/api.h"
 #include "auth/principals.h"
 #include "config.h"
+#include "http/reply_cache.h"
 #include "http/server.h"
 #include "util/timeutil.h"
+
+/* Budget of the reply cache: a few thousand configuration answers. */
+#define REPLY_CACHE_BYTES (8u * 1024u * 1024u)
 
 /* Router, validator and handler table of one API. */
 static int build_service(app_service *svc, const model_service *model,
@@ -32,6 +36,7 @@ static int build_service(app_service *svc, const model_service *model,
         return -1;
     }
     api_mark_writes(model, svc->writes);
+    api_mark_cached(model, svc->cached, svc->invalidates);
     return 0;
 }
 
@@ -71,6 +76,11 @@ static int build_app(casesd_app *app, char *err, size_t errlen)
         return -1;
     }
     token_codec_init(&app->tokens, key);
+    app->replies = reply_cache_new(REPLY_CACHE_BYTES);
+    if (!app->replies) {
+        snprintf(err, errlen, "out of memory");
+        return -1;
+    }
     if (build_service(&app->services[APP_SERVICE_CASES], &model_connectcases,
                       err, errlen) != 0 ||
         build_service(&app->services[APP_SERVICE_CONNECT], &model_connect,
@@ -85,6 +95,7 @@ static void free_app(casesd_app *app)
         free_service(&app->services[i]);
     store_close(app->store);
     principals_free(app->principals);
+    reply_cache_free(app->replies);
 }
 
 /* Says once, at start-up, who may call; a public unauthenticated server

@@ -44,6 +44,16 @@ int api_bind_handlers(const model_service *svc, api_handler *handlers);
 /* Fills writes[i] with whether svc->operations[i] may change state (any
  * operation but the Get, List, Search, BatchGet and Describe ones). */
 void api_mark_writes(const model_service *svc, bool *writes);
+/*
+ * Sets, per operation index, whether a successful answer may be kept in the
+ * reply cache (http/reply_cache.h) and whether the operation, a write, may
+ * change such an answer.  Cached: the reads of domain configuration (fields,
+ * layouts, templates, case rules, event configuration, domains), whose
+ * answers depend only on the input and the account and region, never on
+ * who asks.  Every write invalidates but those of cases and related items,
+ * which no cached answer reads.
+ */
+void api_mark_cached(const model_service *svc, bool *cached, bool *invalidates);
 
 /* Records an error on ctx and returns -1. */
 int api_fail(request_ctx *ctx, error_code code, const char *fmt, ...)

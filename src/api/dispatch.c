@@ -71,6 +71,40 @@ void api_mark_writes(const model_service *svc, bool *writes)
     }
 }
 
+static bool in_table(const api_binding *table, const char *operation)
+{
+    for (const api_binding *b = table; b->operation; b++)
+        if (strcmp(b->operation, operation) == 0)
+            return true;
+    return false;
+}
+
+void api_mark_cached(const model_service *svc, bool *cached, bool *invalidates)
+{
+    static const api_binding *const configuration[] = {
+        domains_api, fields_api, layouts_api, templates_api, events_api,
+        case_rules_api,
+    };
+    static const api_binding *const case_data[] = {cases_api,
+                                                   related_items_api};
+    bool writes[APP_MAX_OPERATIONS];
+
+    api_mark_writes(svc, writes);
+    for (int i = 0; i < svc->operation_count && i < APP_MAX_OPERATIONS; i++) {
+        const char *name = svc->operations[i].name;
+        bool config = false, cases = false;
+
+        if (svc == &model_connectcases) {
+            for (size_t f = 0; f < COUNT_OF(configuration); f++)
+                config = config || in_table(configuration[f], name);
+            for (size_t f = 0; f < COUNT_OF(case_data); f++)
+                cases = cases || in_table(case_data[f], name);
+        }
+        cached[i] = config && !writes[i];
+        invalidates[i] = writes[i] && !cases;
+    }
+}
+
 int api_fail(request_ctx *ctx, error_code code, const char *fmt, ...)
 {
     va_list ap;

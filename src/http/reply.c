@@ -56,12 +56,27 @@ static char *error_body(const request_ctx *ctx)
 
 /* Operations without an output shape (TagResource, UntagResource) answer
  * with an empty body; the others with their JSON output, "{}" when empty. */
-static char *output_body(const request_ctx *ctx)
+static char *output_body(request_ctx *ctx, size_t *len)
+{
+    char *body;
+
+    if (ctx->reply_body) {
+        body = ctx->reply_body;
+        *len = ctx->reply_len;
+        ctx->reply_body = NULL; /* the response frees it */
+        return body;
+    }
+    body = ctx->output || !(ctx->route.op && ctx->route.op->output < 0)
+               ? reply_serialise(ctx)
+               : NULL;
+    *len = body ? strlen(body) : 0;
+    return body;
+}
+
+char *reply_serialise(const request_ctx *ctx)
 {
     if (ctx->output)
         return json_dumps(ctx->output, JSON_COMPACT);
-    if (ctx->route.op && ctx->route.op->output < 0)
-        return NULL;
     return strdup("{}");
 }
 
@@ -69,6 +84,7 @@ enum MHD_Result reply_send(request_ctx *ctx, struct MHD_Connection *connection,
                            unsigned *status)
 {
     char *body;
+    size_t len;
 
     if (ctx->error != ERR_NONE) {
         *status = error_http_status(ctx->error);
@@ -77,7 +93,6 @@ enum MHD_Result reply_send(request_ctx *ctx, struct MHD_Connection *connection,
                      error_name(ctx->error), body, body ? strlen(body) : 0);
     }
     *status = 200;
-    body = output_body(ctx);
-    return queue(connection, 200, ctx->request_id, NULL, body,
-                 body ? strlen(body) : 0);
+    body = output_body(ctx, &len);
+    return queue(connection, 200, ctx->request_id, NULL, body, len);
 }

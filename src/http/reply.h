@@ -17,6 +17,9 @@
  * in *status. */
 enum MHD_Result reply_send(request_ctx *ctx, struct MHD_Connection *connection,
                            unsigned *status);
+/* ctx's successful output as the JSON text reply_send would send
+ * (malloc'd; "{}" when there is none), or NULL when out of memory. */
+char *reply_serialise(const request_ctx *ctx);
 /* Queues a plain JSON body with status (used by /health). */
 enum MHD_Result reply_json(struct MHD_Connection *connection, unsigned status,
                            const char *request_id, const char *body);

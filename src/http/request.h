@@ -43,8 +43,11 @@ typedef struct request_ctx {
 
     store_conn *db;          /* taken from the pool for this request */
 
-    /* the answer: output (owned) or an error */
+    /* the answer: output (owned) or an error; reply_body, when set, is
+     * output already serialised (malloc'd, owned), and is what is sent */
     json_t *output;
+    char *reply_body;
+    size_t reply_len;
     error_code error;
     const char *error_message;
     const char *error_resource_id;   /* ResourceNotFoundException only */

@@ -32,6 +32,7 @@
 #include "api/api.h"
 #include "auth/authn.h"
 #include "http/reply.h"
+#include "http/reply_cache.h"
 #include "http/executor.h"
 #include "http/server.h"
 #include "http/wire.h"
@@ -97,6 +98,7 @@ static void request_free(http_request *req)
 {
     json_decref(req->ctx.input);
     json_decref(req->ctx.output);
+    free(req->ctx.reply_body);
     free(req->body);
     arena_free(req->ctx.arena);
     free(req);
@@ -485,15 +487,62 @@ static void run_handler(request_ctx *ctx, api_handler handler)
     ctx->db = NULL;
 }
 
+static size_t op_index(const request_ctx *ctx)
+{
+    return (size_t)(ctx->route.op - ctx->route.service->operations);
+}
+
+/* The reply cache's key of a cacheable read: its operation, account,
+ * region and validated input, which is all its answer depends on. */
+static char *reply_key(request_ctx *ctx, size_t *len)
+{
+    char *input = json_dumps(ctx->input, JSON_COMPACT);
+    char *key = NULL;
+
+    if (input)
+        key = arena_printf(ctx->arena, "%s\n%s\n%s\n%s", ctx->route.op->name,
+                           ctx->scope.account, ctx->scope.region, input);
+    free(input);
+    *len = key ? strlen(key) : 0;
+    return key;
+}
+
+/* A read: answered from the reply cache when it may be and is there,
+ * otherwise by its handler, keeping the answer when it may be kept. */
+static void run_read(http_request *req, api_handler handler)
+{
+    request_ctx *ctx = &req->ctx;
+    reply_cache *replies = ctx->app->replies;
+    uint64_t epoch = reply_cache_epoch(replies);
+    size_t key_len = 0;
+    char *key = NULL;
+
+    if (req->service->cached[op_index(ctx)] &&
+        (key = reply_key(ctx, &key_len)) &&
+        (ctx->reply_body = reply_cache_get(replies, key, key_len,
+                                           &ctx->reply_len)))
+        return;
+    run_handler(ctx, handler);
+    if (!key || ctx->error != ERR_NONE ||
+        !(ctx->reply_body = reply_serialise(ctx)))
+        return;
+    ctx->reply_len = strlen(ctx->reply_body);
+    reply_cache_put(replies, key, key_len, epoch, ctx->reply_body,
+                    ctx->reply_len);
+}
+
 /* Executor job: runs a suspended request's handler, then hands the
- * connection back to its event thread, which sends the answer. */
+ * connection back to its event thread, which sends the answer.  A write
+ * that may change cached answers retires them once it has committed
+ * (the handler returns after its commit) and before it is answered. */
 static void run_suspended(void *arg)
 {
     http_request *req = arg;
-    api_handler handler = req->service->handlers[
-        req->ctx.route.op - req->ctx.route.service->operations];
+    api_handler handler = req->service->handlers[op_index(&req->ctx)];
 
     run_handler(&req->ctx, handler);
+    if (req->service->invalidates[op_index(&req->ctx)])
+        reply_cache_invalidate(req->ctx.app->replies);
     req->phase = PHASE_DONE;
     atomic_fetch_add(&req->server->unanswered, 1);
     MHD_resume_connection(req->connection);
@@ -506,13 +555,11 @@ static enum MHD_Result dispatch(http_request *req,
 {
     request_ctx *ctx = &req->ctx;
     api_handler handler = prepare(req, connection);
-    size_t op_index;
 
     if (!handler)
         return reply_send(ctx, connection, &req->status);
-    op_index = (size_t)(ctx->route.op - ctx->route.service->operations);
-    if (!req->service->writes[op_index]) {
-        run_handler(ctx, handler);
+    if (!req->service->writes[op_index(ctx)]) {
+        run_read(req, handler);
         return reply_send(ctx, connection, &req->status);
     }
     req->phase = PHASE_RUNNING;

@@ -28,6 +28,7 @@
 #include <fcntl.h>
 #include <limits.h>
 #include <pthread.h>
+#include <sys/file.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -63,6 +64,7 @@ struct sq_shared {
     bool checkpointer_started;
     bool stopping;
 
+    int lock_fd;              /* <store>-lock, flock()ed while open */
     int wal_fd;               /* the log, opened on first sync */
     char wal_path[PATH_MAX];
     char db_path[PATH_MAX];
@@ -272,6 +274,34 @@ void sq_start_checkpointer(sq_shared *sh)
 
 /* --- lifecycle -------------------------------------------------------------------- */
 
+/*
+ * One server process per store file: the reply cache (http/reply_cache.h)
+ * is told of every write only by this process's own writes, so a second
+ * process writing the same file would make it serve stale answers.
+ */
+static int lock_store(sq_shared *sh, char *err, size_t errlen)
+{
+    char lock_path[PATH_MAX + 8];
+
+    snprintf(lock_path, sizeof lock_path, "%s-lock", sh->db_path);
+    sh->lock_fd = open(lock_path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+    if (sh->lock_fd < 0) {
+        snprintf(err, errlen, "cannot open %s: %s", lock_path, strerror(errno));
+        return -1;
+    }
+    if (flock(sh->lock_fd, LOCK_EX | LOCK_NB) != 0) {
+        snprintf(err, errlen,
+                 errno == EWOULDBLOCK
+                     ? "%s is in use by another casesd process (%s is locked)"
+                     : "cannot lock %s (%s)",
+                 sh->db_path, errno == EWOULDBLOCK ? lock_path : strerror(errno));
+        close(sh->lock_fd);
+        sh->lock_fd = -1;
+        return -1;
+    }
+    return 0;
+}
+
 void *sq_open_shared(const char *path, char *err, size_t errlen)
 {
     sq_shared *sh = calloc(1, sizeof *sh);
@@ -288,10 +318,14 @@ void *sq_open_shared(const char *path, char *err, size_t errlen)
         free(sh);
         return NULL;
     }
+    sh->wal_fd = -1;
+    if (lock_store(sh, err, errlen) != 0) {
+        free(sh);
+        return NULL;
+    }
     pthread_mutex_init(&sh->lock, NULL);
     pthread_cond_init(&sh->changed, NULL);
     pthread_cond_init(&sh->checkpoint_due, NULL);
-    sh->wal_fd = -1;
     return sh;
 }
 
@@ -310,6 +344,7 @@ void sq_close_shared(void *shared)
     }
     if (sh->wal_fd >= 0)
         close(sh->wal_fd);
+    close(sh->lock_fd);
     pthread_mutex_destroy(&sh->lock);
     pthread_cond_destroy(&sh->changed);
     pthread_cond_destroy(&sh->checkpoint_due);
