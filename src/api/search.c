@@ -33,6 +33,7 @@
 #include "api/values.h"
 #include "auth/access.h"
 #include "util/arn.h"
+#include "util/jsonw.h"
 
 #define DEFAULT_MAX_RESULTS 25
 #define FIELD_BATCH 500
@@ -314,7 +315,7 @@ static int write_token(request_ctx *ctx, const search_request *s,
                        int64_t snapshot, const json_t *cursor, json_t *out)
 {
     json_t *pos = json_pack("[I, O]", (json_int_t)snapshot, (json_t *)cursor);
-    char *text = pos ? json_dumps(pos, JSON_COMPACT) : NULL;
+    char *text = pos ? jsonw_dump(pos, NULL) : NULL;
     char *token = text ? token_encode(&ctx->app->tokens, ctx->arena,
                                       s->listing, text)
                        : NULL;

@@ -3,6 +3,7 @@
 #include <string.h>
 
 #include "http/reply.h"
+#include "util/jsonw.h"
 
 static enum MHD_Result queue(struct MHD_Connection *connection,
                              unsigned status, const char *request_id,
@@ -49,7 +50,7 @@ static char *error_body(const request_ctx *ctx)
                             json_string(ctx->error_resource_type
                                             ? ctx->error_resource_type : ""));
     }
-    text = json_dumps(obj, JSON_COMPACT);
+    text = jsonw_dump(obj, NULL);
     json_decref(obj);
     return text;
 }
@@ -76,7 +77,7 @@ static char *output_body(request_ctx *ctx, size_t *len)
 char *reply_serialise(const request_ctx *ctx)
 {
     if (ctx->output)
-        return json_dumps(ctx->output, JSON_COMPACT);
+        return jsonw_dump(ctx->output, NULL);
     return strdup("{}");
 }
 

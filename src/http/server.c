@@ -36,6 +36,7 @@
 #include "http/executor.h"
 #include "http/server.h"
 #include "http/wire.h"
+#include "util/jsonw.h"
 #include "util/timeutil.h"
 
 #define ARENA_FIRST_BLOCK 8192
@@ -496,7 +497,7 @@ static size_t op_index(const request_ctx *ctx)
  * region and validated input, which is all its answer depends on. */
 static char *reply_key(request_ctx *ctx, size_t *len)
 {
-    char *input = json_dumps(ctx->input, JSON_COMPACT);
+    char *input = jsonw_dump(ctx->input, NULL);
     char *key = NULL;
 
     if (input)

@@ -6,6 +6,7 @@
 #include <stdlib.h>
 
 #include "store/sqlite/sqlite_internal.h"
+#include "util/jsonw.h"
 #include "util/timeutil.h"
 
 enum case_stmt {
@@ -116,7 +117,7 @@ int sq_case_insert(store_conn *conn, const store_scope *scope,
 {
     sqlite_conn *c = as_sqlite(conn);
     sqlite3_stmt *s = stmt(c, ST_CASE_INSERT);
-    char *fields = json_dumps(cs->fields, JSON_COMPACT);
+    char *fields = jsonw_dump(cs->fields, NULL);
     int status = STORE_ERROR;
 
     if (!s || !fields)
@@ -172,7 +173,7 @@ int sq_case_update(store_conn *conn, const store_scope *scope,
 {
     sqlite_conn *c = as_sqlite(conn);
     sqlite3_stmt *s = stmt(c, ST_CASE_UPDATE);
-    char *fields = json_dumps(cs->fields, JSON_COMPACT);
+    char *fields = jsonw_dump(cs->fields, NULL);
     int status = STORE_ERROR;
 
     if (!s || !fields)
@@ -221,8 +222,8 @@ int sq_audit_append(store_conn *conn, const store_scope *scope,
 {
     sqlite_conn *c = as_sqlite(conn);
     sqlite3_stmt *s = stmt(c, ST_AUDIT_INSERT);
-    char *fields = json_dumps(ev->fields, JSON_COMPACT);
-    char *by = json_dumps(ev->performed_by, JSON_COMPACT);
+    char *fields = jsonw_dump(ev->fields, NULL);
+    char *by = jsonw_dump(ev->performed_by, NULL);
     int status = STORE_ERROR;
 
     if (!s || !fields || !by)

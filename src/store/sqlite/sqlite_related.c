@@ -14,6 +14,7 @@
 #include <string.h>
 
 #include "store/sqlite/sqlite_internal.h"
+#include "util/jsonw.h"
 
 enum related_stmt {
     ST_REL_INSERT,
@@ -96,7 +97,7 @@ static char *dump_or_null(const json_t *v, bool *ok)
     char *text;
     if (!v)
         return NULL;
-    text = json_dumps(v, JSON_COMPACT);
+    text = jsonw_dump(v, NULL);
     if (!text)
         *ok = false;
     return text;

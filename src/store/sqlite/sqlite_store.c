@@ -16,6 +16,7 @@
 #include "store/sqlite/migrations.h"
 #include "store/sqlite/sqlite_internal.h"
 #include "util/ids.h"
+#include "util/jsonw.h"
 #include "util/timeutil.h"
 
 #define BUSY_TIMEOUT_MS 5000
@@ -285,7 +286,7 @@ static int write_record(sqlite_conn *c, enum stmt_id id,
                         const store_scope *scope, const store_record *rec)
 {
     sqlite3_stmt *s = stmt(c, id);
-    char *doc = json_dumps(rec->doc, JSON_COMPACT);
+    char *doc = jsonw_dump(rec->doc, NULL);
     int status = STORE_ERROR;
 
     if (!s || !doc)
