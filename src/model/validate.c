@@ -100,19 +100,31 @@ static int report(walk *w, const char *fmt, ...)
     return -1;
 }
 
-/* Appends sep and name to the path; returns the length to restore. */
+static void path_append(walk *w, const char *s)
+{
+    size_t room = VALIDATE_PATH_MAX - 1 - w->path_len;
+    size_t n = strlen(s);
+
+    if (n > room)
+        n = room;
+    memcpy(w->path + w->path_len, s, n);
+    w->path_len += n;
+    w->path[w->path_len] = '\0';
+    if (n == room) { /* truncated: never end inside a UTF-8 sequence */
+        trim_partial_utf8(w->path, w->path_len);
+        w->path_len = strlen(w->path);
+    }
+}
+
+/* Appends sep and name to the path; returns the length to restore.  Runs
+ * for every member validated, so it copies rather than formats. */
 static size_t path_push(walk *w, const char *sep, const char *name)
 {
     size_t saved = w->path_len;
-    size_t room = VALIDATE_PATH_MAX - 1 - w->path_len;
-    int n = snprintf(w->path + w->path_len, room + 1, "%s%s",
-                     w->path_len ? sep : "", name);
 
-    if (n < 0)
-        return saved;
-    w->path_len += (size_t)n < room ? (size_t)n : room;
-    trim_partial_utf8(w->path, w->path_len);
-    w->path_len = strlen(w->path);
+    if (w->path_len)
+        path_append(w, sep);
+    path_append(w, name);
     return saved;
 }
 
