@@ -699,6 +699,55 @@ class SearchTests(CasesTestCase):
         self.assertEqual([i["caseId"] for i in r["cases"]], [cid])
         self.assertEqual(r["totalCount"], 1)
 
+    def test_search_term_follows_concurrent_updates_and_deletes(self):
+        """Writes committed together in one batch must each reach the
+        full-text index: the new words found, the old and deleted ones not."""
+        c = self.server.client(account=self.acct)
+        dom, ids, _, templates = seed_domain(c, 2, SEED + 7)
+        customer = "arn:aws:profile:us-east-1:123456789012:domains/d1/profiles/p1"
+        tag = random.randrange(10 ** 6)
+
+        def create(i):
+            cc = self.server.client(account=self.acct)
+            return cc.create_case(domainId=dom, templateId=templates[0], fields=[
+                {"id": "title", "value": sv("oldword%d n%04d" % (tag, i))},
+                {"id": "customer_id", "value": sv(customer)}])["caseId"]
+
+        def update(cid):
+            cc = self.server.client(account=self.acct)
+            cc.update_case(domainId=dom, caseId=cid, fields=[
+                {"id": "title", "value": sv("newword%d" % tag)}])
+
+        def delete(cid):
+            self.server.client(account=self.acct).delete_case(domainId=dom, caseId=cid)
+
+        with concurrent.futures.ThreadPoolExecutor(16) as pool:
+            cases = list(pool.map(create, range(40)))
+            list(pool.map(update, cases[:20]))
+            list(pool.map(delete, cases[20:30]))
+
+        def found(word):
+            return {i["caseId"] for i in self.full_search(c, dom, word)}
+
+        self.assertEqual(found("newword%d" % tag), set(cases[:20]))
+        self.assertEqual(found("oldword%d" % tag), set(cases[30:]))
+        for i in range(40):
+            want = {cases[i]} if i >= 30 else set()
+            self.assertEqual(found("n%04d" % i) & set(cases), want, i)
+
+    @staticmethod
+    def full_search(c, dom, term):
+        out, token = [], None
+        while True:
+            kw = {"domainId": dom, "searchTerm": term, "maxResults": 100}
+            if token:
+                kw["nextToken"] = token
+            r = c.search_cases(**kw)
+            out += r["cases"]
+            token = r.get("nextToken")
+            if not token:
+                return out
+
     def test_walk_is_a_snapshot(self):
         c = self.server.client(account=self.acct)
         dom, ids, created, templates = seed_domain(c, 150, SEED + 6)

@@ -71,7 +71,7 @@ struct sq_shared {
 };
 
 enum commit_stmt { CS_BEGIN, CS_COMMIT, CS_ROLLBACK, CS_SAVEPOINT, CS_RELEASE,
-                   CS_ROLLBACK_TO, CS__COUNT };
+                   CS_ROLLBACK_TO, CS_FTS_MOVE, CS_FTS_CLEAR, CS__COUNT };
 
 static const char *const commit_sql[CS__COUNT] = {
     [CS_BEGIN] = "BEGIN IMMEDIATE",
@@ -80,12 +80,23 @@ static const char *const commit_sql[CS__COUNT] = {
     [CS_SAVEPOINT] = "SAVEPOINT request",
     [CS_RELEASE] = "RELEASE request",
     [CS_ROLLBACK_TO] = "ROLLBACK TO request",
+    /* Ascending rowids let FTS5 keep one segment; a case's own writes
+     * keep their order (migration 006). */
+    [CS_FTS_MOVE] = "INSERT INTO case_fts (case_fts, rowid, body) "
+                    "SELECT op, rid, body FROM case_fts_queue ORDER BY rid, id",
+    [CS_FTS_CLEAR] = "DELETE FROM case_fts_queue",
 };
 
 static int run_stmt(sqlite_conn *c, enum commit_stmt id)
 {
     sqlite3_stmt *s = sq_stmt(c, SQ_SLOTS_COMMIT + id, commit_sql[id]);
     return s ? sq_run(c, s, commit_sql[id]) : STORE_ERROR;
+}
+
+int sq_fts_flush(sqlite_conn *c)
+{
+    int status = run_stmt(c, CS_FTS_MOVE);
+    return status == STORE_OK ? run_stmt(c, CS_FTS_CLEAR) : status;
 }
 
 /* --- durability -------------------------------------------------------------- */
@@ -156,7 +167,9 @@ static void run_batch(sq_shared *sh, sqlite_conn *leader, tx_request *batch)
     }
     if (status != STORE_OK)
         return;
-    status = run_stmt(leader, CS_COMMIT);
+    status = sq_fts_flush(leader);
+    if (status == STORE_OK)
+        status = run_stmt(leader, CS_COMMIT);
     if (status != STORE_OK)
         run_stmt(leader, CS_ROLLBACK);
     else

@@ -63,6 +63,11 @@ void sq_bind_scope(sqlite3_stmt *s, const store_scope *scope);
 /* Arena copy of a text column, NULL for SQL NULL. */
 char *sq_column_dup(arena *a, sqlite3_stmt *s, int col);
 
+/* Moves the full-text writes queued in the current transaction into the
+ * index (migration 006); whoever commits a transaction that may have
+ * written cases calls it just before COMMIT. */
+int sq_fts_flush(sqlite_conn *c);
+
 /* sqlite_cases.c */
 int sq_cases_purge_domain(sqlite_conn *c, const store_scope *scope,
                           const char *domain_id);
