@@ -7,9 +7,12 @@
  */
 #include "auth/authn.h"
 
+#include <openssl/crypto.h>
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
+
+#include "auth/signing_cache.h"
 
 static const char MSG_MISSING[] = "Missing Authentication Token";
 static const char MSG_UNKNOWN_KEY[] =
@@ -101,6 +104,32 @@ static void verdict(authn_result *out, sigv4_status st, const authn_claim *c,
     }
 }
 
+/*
+ * The signature check proper.  The signing key is the same for every
+ * request of a principal on one day, so it is taken from the cache when
+ * there, and kept there only once a signature made with it has verified.
+ */
+static sigv4_status check_signature(const authn_claim *c, const char *secret,
+                                    int64_t now_s, char *why, size_t whylen)
+{
+    unsigned char key[SIGV4_KEY_LEN];
+    int cached = signing_cache_get(&c->auth, secret, key);
+    sigv4_status st = SIGV4_ERROR;
+
+    if (!cached && sigv4_signing_key(secret, c->auth.date, c->auth.region,
+                                     c->auth.service, key) != 0) {
+        snprintf(why, whylen, "cannot compute the signature");
+        goto cleanup;
+    }
+    st = sigv4_verify_key(&c->req, &c->auth, key, now_s, AUTHN_MAX_SKEW_S,
+                          why, whylen);
+    if (st == SIGV4_OK && !cached)
+        signing_cache_put(&c->auth, secret, key);
+cleanup:
+    OPENSSL_cleanse(key, sizeof key);
+    return st;
+}
+
 /* --auth sigv4: every step must pass. */
 static void verify(const casesd_app *app, authn_claim *c, int64_t now_s,
                    arena *a, authn_result *out)
@@ -129,8 +158,8 @@ static void verify(const casesd_app *app, authn_claim *c, int64_t now_s,
                "serves: 'cases' or 'connect'.");
         return;
     }
-    st = sigv4_verify(&c->req, &c->auth, out->principal->secret_key, now_s,
-                      AUTHN_MAX_SKEW_S, why, sizeof why);
+    st = check_signature(c, out->principal->secret_key, now_s, why,
+                         sizeof why);
     verdict(out, st, c, now_s, why, a);
 }
 

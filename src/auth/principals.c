@@ -18,6 +18,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "auth/signing_cache.h"
+
 #define FIELDS_MIN 4
 #define FIELDS_MAX 5
 #define ACCOUNT_LEN 12
@@ -468,6 +470,8 @@ void principals_free(principals *set)
 {
     if (!set)
         return;
+    /* the cache holds keys derived from these secrets, and copies of them */
+    signing_cache_clear();
     OPENSSL_cleanse(set->text, set->text_len);
     free(set->text);
     free(set->items);

@@ -1133,10 +1133,28 @@ static sigv4_status check_time(const sigv4_auth *a, int64_t now, int skew,
     return SIGV4_OK;
 }
 
+/*
+ * The signing key for auth's scope: the caller's, when it keeps derived
+ * keys across requests, else derived from secret here.
+ */
+static int scope_key(const sigv4_auth *auth, const char *secret,
+                     const unsigned char *given,
+                     unsigned char key[SIGV4_KEY_LEN])
+{
+    if (given) {
+        memcpy(key, given, SIGV4_KEY_LEN);
+        return 0;
+    }
+    return sigv4_signing_key(secret, auth->date, auth->region, auth->service,
+                             key);
+}
+
 /* The hex signature the request should carry, streamed through SHA-256. */
 static sigv4_status expected_signature(const sigv4_request *req,
                                        const sigv4_auth *auth,
-                                       const char *secret, const char *payload,
+                                       const char *secret,
+                                       const unsigned char *given_key,
+                                       const char *payload,
                                        char hex[HEX64_SIZE], char *why,
                                        size_t whylen)
 {
@@ -1146,6 +1164,7 @@ static sigv4_status expected_signature(const sigv4_request *req,
     sigv4_status st = SIGV4_ERROR;
 
     memset(&s, 0, sizeof s);
+    memset(key, 0, sizeof key);
     s.md = EVP_MD_CTX_new();
     if (!s.md || EVP_DigestInit_ex(s.md, sha256_algorithm(), NULL) != 1)
         goto crypto;
@@ -1155,8 +1174,7 @@ static sigv4_status expected_signature(const sigv4_request *req,
     st = SIGV4_ERROR;
     if (EVP_DigestFinal_ex(s.md, hash, NULL) != 1 ||
         sts_format(auth, hash, sts, sizeof sts) < 0 ||
-        sigv4_signing_key(secret, auth->date, auth->region, auth->service,
-                          key) < 0 ||
+        scope_key(auth, secret, given_key, key) < 0 ||
         sigv4_signature(key, sts, hex) < 0)
         goto crypto;
     st = SIGV4_OK;
@@ -1169,16 +1187,18 @@ fail:
     return st;
 }
 
-sigv4_status sigv4_verify(const sigv4_request *req, const sigv4_auth *auth,
-                          const char *secret_key, int64_t now_epoch_s,
-                          int max_skew_s, char *why, size_t whylen)
+/* sigv4_verify() and sigv4_verify_key(): exactly one of secret, key set. */
+static sigv4_status verify(const sigv4_request *req, const sigv4_auth *auth,
+                           const char *secret, const unsigned char *key,
+                           int64_t now_epoch_s, int max_skew_s, char *why,
+                           size_t whylen)
 {
     char body_hex[HEX64_SIZE], want[HEX64_SIZE];
     const char *payload = NULL;
     sigv4_status st = SIGV4_MALFORMED;
 
     say(why, whylen, "%s", "");
-    if (!req || !auth || !secret_key) {
+    if (!req || !auth || (!secret && !key)) {
         say(why, whylen, "missing argument");
         goto fail;
     }
@@ -1188,7 +1208,7 @@ sigv4_status sigv4_verify(const sigv4_request *req, const sigv4_auth *auth,
     st = payload_line(req, 1, body_hex, &payload, why, whylen);
     if (st != SIGV4_OK)
         goto fail;
-    st = expected_signature(req, auth, secret_key, payload, want, why,
+    st = expected_signature(req, auth, secret, key, payload, want, why,
                             whylen);
     if (st != SIGV4_OK)
         goto fail;
@@ -1198,6 +1218,31 @@ sigv4_status sigv4_verify(const sigv4_request *req, const sigv4_auth *auth,
     }
 fail:
     return st;
+}
+
+sigv4_status sigv4_verify(const sigv4_request *req, const sigv4_auth *auth,
+                          const char *secret_key, int64_t now_epoch_s,
+                          int max_skew_s, char *why, size_t whylen)
+{
+    if (!secret_key) {
+        say(why, whylen, "missing argument");
+        return SIGV4_MALFORMED;
+    }
+    return verify(req, auth, secret_key, NULL, now_epoch_s, max_skew_s, why,
+                  whylen);
+}
+
+sigv4_status sigv4_verify_key(const sigv4_request *req,
+                              const sigv4_auth *auth,
+                              const unsigned char key[SIGV4_KEY_LEN],
+                              int64_t now_epoch_s, int max_skew_s, char *why,
+                              size_t whylen)
+{
+    if (!key) {
+        say(why, whylen, "missing argument");
+        return SIGV4_MALFORMED;
+    }
+    return verify(req, auth, NULL, key, now_epoch_s, max_skew_s, why, whylen);
 }
 
 const char *sigv4_status_name(sigv4_status st)

@@ -12,7 +12,8 @@
  * "%253A".
  *
  * Typical use: sigv4_parse() (cheap, no hashing) to learn the access key id
- * and scope, look the secret up, then sigv4_verify().
+ * and scope, look the secret up, then sigv4_verify(), or sigv4_verify_key()
+ * with a signing key kept from an earlier request (auth/signing_cache.h).
  */
 #ifndef CASESD_SIGV4_H
 #define CASESD_SIGV4_H
@@ -114,6 +115,19 @@ int sigv4_identity(const sigv4_request *req,
 sigv4_status sigv4_verify(const sigv4_request *req, const sigv4_auth *auth,
                           const char *secret_key, int64_t now_epoch_s,
                           int max_skew_s, char *why, size_t whylen);
+
+/*
+ * sigv4_verify() with the signing key already derived for auth's date,
+ * region and service (sigv4_signing_key()), so a caller that keeps keys
+ * across requests pays for the canonical request's hash and one HMAC
+ * instead of five.  The caller must be sure the key comes from the
+ * principal's secret; this module cannot tell.
+ */
+sigv4_status sigv4_verify_key(const sigv4_request *req,
+                              const sigv4_auth *auth,
+                              const unsigned char key[SIGV4_KEY_LEN],
+                              int64_t now_epoch_s, int max_skew_s, char *why,
+                              size_t whylen);
 
 /*
  * Building blocks, exported for tests and diagnostics.  All write into
