@@ -3,10 +3,13 @@
  * access.h): a pure part that reads profiles and judges tags, and the
  * checks handlers call, which load the caller's rights once per request.
  */
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "api/api.h"
 #include "auth/access.h"
+#include "http/reply_cache.h"
 #include "util/arn.h"
 
 static const char *const permission_names[ACCESS__COUNT] = {
@@ -248,21 +251,79 @@ static int parse_user_arn(arena *a, const char *arn, user_ref *out)
 
 /* --- loading the caller's rights -------------------------------------------------- */
 
-/* Fills r from the access record of the user ctx's principal acts as; a
- * user that is not there leaves r granting nothing.  Returns a store
- * status. */
-static int load_user(request_ctx *ctx, access_rights *r)
+/*
+ * Rights are kept between requests in the reply cache (http/reply_cache.h),
+ * flattened: per profile its grants as 8 hex digits, its tag count as one
+ * digit, then each key and value ended by NUL.  Every write of the Connect
+ * API retires them, as it retires cached answers, so a change to a user or
+ * a profile still applies to the next request.
+ */
+static char *rights_key(arena *a, const user_ref *u, size_t *len)
 {
-    user_ref u;
+    char *key = arena_printf(a, "access\n%s\n%s\n%s\n%s", u->scope.account,
+                             u->scope.region, u->instance_key, u->user_id);
+    *len = key ? strlen(key) : 0;
+    return key;
+}
+
+static size_t rights_flatten(const access_rights *r, char *out, size_t cap)
+{
+    size_t n = 0;
+
+    for (int p = 0; p < r->profile_count; p++) {
+        const access_profile *prof = &r->profiles[p];
+        int w = snprintf(out + n, cap - n, "%08x%d", prof->grants,
+                         prof->tag_count);
+        if (w < 0 || (size_t)w >= cap - n)
+            return 0;
+        n += (size_t)w;
+        for (int t = 0; t < prof->tag_count; t++)
+            for (int side = 0; side < 2; side++) {
+                const char *s = side ? prof->tags[t].value : prof->tags[t].key;
+                size_t len = strlen(s) + 1;
+                if (len > cap - n)
+                    return 0;
+                memcpy(out + n, s, len);
+                n += len;
+            }
+    }
+    return n;
+}
+
+/* Reads what rights_flatten wrote; flat is arena-owned and outlives r. */
+static void rights_unflatten(char *flat, size_t len, access_rights *r)
+{
+    char *p = flat, *end = flat + len;
+
+    while (end - p >= 9 && r->profile_count < ACCESS_MAX_PROFILES) {
+        access_profile *prof = &r->profiles[r->profile_count++];
+        char hex[9];
+
+        memcpy(hex, p, 8);
+        hex[8] = '\0';
+        prof->grants = (unsigned)strtoul(hex, NULL, 16);
+        prof->tag_count = p[8] - '0';
+        p += 9;
+        for (int t = 0; t < prof->tag_count; t++) {
+            prof->tags[t].key = p;
+            p += strlen(p) + 1;
+            prof->tags[t].value = p;
+            p += strlen(p) + 1;
+        }
+    }
+}
+
+/* Fills r from the access record itself; a user that is not there leaves
+ * r granting nothing.  Returns a store status. */
+static int read_user(request_ctx *ctx, const user_ref *u, access_rights *r)
+{
     store_record rec;
     const json_t *digest;
     size_t i;
     int rc;
 
-    if (parse_user_arn(ctx->arena, access_user_arn(ctx), &u) != 0)
-        return STORE_OK;
-    rc = store_record_get(ctx->db, &u.scope, RES_USER_ACCESS, u.instance_key,
-                          u.user_id, ctx->arena, &rec);
+    rc = store_record_get(ctx->db, &u->scope, RES_USER_ACCESS, u->instance_key,
+                          u->user_id, ctx->arena, &rec);
     if (rc != STORE_OK)
         return rc == STORE_NOT_FOUND ? STORE_OK : rc;
     json_array_foreach(rec.deleted ? NULL : rec.doc, i, digest) {
@@ -273,6 +334,40 @@ static int load_user(request_ctx *ctx, access_rights *r)
             r->profile_count++;
     }
     json_decref(rec.doc);
+    return STORE_OK;
+}
+
+/* Fills r with the rights of the user ctx's principal acts as, from the
+ * cache when they are there.  Returns a store status. */
+static int load_user(request_ctx *ctx, access_rights *r)
+{
+    /* 10 profiles of 4 tags of 2 x (128 + 1) bytes, and their headers */
+    enum { FLAT_MAX = ACCESS_MAX_PROFILES * (9 + ACCESS_MAX_TAGS * 2 * 257) };
+    reply_cache *cache = ctx->app->replies;
+    uint64_t epoch = reply_cache_epoch(cache);
+    user_ref u;
+    size_t key_len, flat_len;
+    char *key, *flat;
+    int rc;
+
+    if (parse_user_arn(ctx->arena, access_user_arn(ctx), &u) != 0)
+        return STORE_OK;
+    key = rights_key(ctx->arena, &u, &key_len);
+    if (key && (flat = reply_cache_get(cache, key, key_len, &flat_len))) {
+        char *copy = arena_alloc(ctx->arena, flat_len + 1);
+        if (copy) {
+            memcpy(copy, flat, flat_len + 1);
+            rights_unflatten(copy, flat_len, r);
+        }
+        free(flat);
+        return copy ? STORE_OK : STORE_ERROR;
+    }
+    if ((rc = read_user(ctx, &u, r)) != STORE_OK || !key)
+        return rc;
+    flat = arena_alloc(ctx->arena, FLAT_MAX);
+    if (flat && ((flat_len = rights_flatten(r, flat, FLAT_MAX)) > 0 ||
+                 r->profile_count == 0))
+        reply_cache_put(cache, key, key_len, epoch, flat, flat_len);
     return STORE_OK;
 }
 

@@ -17,8 +17,10 @@
  *    profile, OR across profiles.
  *
  * Rights are loaded on the first check of a request and kept in the
- * request context for that request only, so a change to a user or profile
- * applies to the next request.  Loading them is one store read of a small
+ * request context for that request.  Between requests they are kept in the
+ * reply cache (http/reply_cache.h), which every write of the Connect API
+ * retires, so a change to a user or profile still applies to the next
+ * request.  Loading them when not cached is one store read of a small
  * record: every user has, besides its own record, an access record (kind
  * RES_USER_ACCESS, same instance and id) whose document is the array of
  * the digests of its profiles (access_profile_digest), which connect.c
