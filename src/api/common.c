@@ -3,6 +3,7 @@
 #include <string.h>
 
 #include "api/api.h"
+#include "http/reply_cache.h"
 #include "util/arn.h"
 #include "util/timeutil.h"
 
@@ -62,15 +63,50 @@ void api_set_record_times(json_t *out, const store_record *rec)
     json_object_set_new(out, "lastModifiedTime", api_time(rec->modified_ms));
 }
 
+/* Whether ctx runs a read, outside any write transaction. */
+static bool is_read(const request_ctx *ctx)
+{
+    for (int i = 0; i < APP_SERVICE_COUNT; i++) {
+        const app_service *svc = &ctx->app->services[i];
+        if (svc->model == ctx->route.service)
+            return !svc->writes[ctx->route.op - ctx->route.service->operations];
+    }
+    return false;
+}
+
+/*
+ * A read learns that a domain exists from the reply cache when it can:
+ * creating or deleting a domain retires it.  A write always asks the
+ * store, inside its transaction: a DeleteDomain committed earlier in the
+ * same batch must be seen, or a case could land in a purged domain.
+ */
 int api_require_domain(request_ctx *ctx, const char *domain_id)
 {
-    bool deleted;
-    int rc = store_record_state(ctx->db, &ctx->scope, RES_DOMAIN, NULL,
-                                domain_id, &deleted);
+    reply_cache *cache = ctx->app->replies;
+    uint64_t epoch = reply_cache_epoch(cache);
+    bool read = is_read(ctx), deleted;
+    char *key = NULL, *known;
+    size_t key_len = 0, len;
+    int rc;
 
+    if (read && (key = arena_printf(ctx->arena, "domain\n%s\n%s\n%s",
+                                    ctx->scope.account, ctx->scope.region,
+                                    domain_id))) {
+        key_len = strlen(key);
+        if ((known = reply_cache_get(cache, key, key_len, &len))) {
+            free(known);
+            return 0;
+        }
+    }
+    rc = store_record_state(ctx->db, &ctx->scope, RES_DOMAIN, NULL, domain_id,
+                            &deleted);
     if (rc == STORE_NOT_FOUND)
         return api_not_found(ctx, kind_names[RES_DOMAIN], domain_id);
-    return rc == STORE_OK ? 0 : api_store_failed(ctx, rc);
+    if (rc != STORE_OK)
+        return api_store_failed(ctx, rc);
+    if (key)
+        reply_cache_put(cache, key, key_len, epoch, "", 0);
+    return 0;
 }
 
 static const arn_kind arn_kinds[RES__COUNT] = {
