@@ -33,6 +33,7 @@
 #include "api/values.h"
 #include "auth/access.h"
 #include "util/arn.h"
+#include "util/jsonr.h"
 #include "util/jsonw.h"
 
 #define DEFAULT_MAX_RESULTS 25
@@ -295,7 +296,7 @@ static int read_token(request_ctx *ctx, search_request *s)
     if (token_decode(&ctx->app->tokens, ctx->arena, s->listing, token,
                      &position) != 0)
         return bad_token(ctx);
-    pos = json_loads(position, 0, NULL);
+    pos = jsonr_parse(position, strlen(position), JSONR_JANSSON_DEPTH, NULL);
     snapshot = json_array_get(pos, 0);
     if (!json_is_array(pos) || json_array_size(pos) != 2 ||
         !json_is_integer(snapshot) || json_integer_value(snapshot) <= 0 ||

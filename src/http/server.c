@@ -36,6 +36,7 @@
 #include "http/executor.h"
 #include "http/server.h"
 #include "http/wire.h"
+#include "util/jsonr.h"
 #include "util/jsonw.h"
 #include "util/timeutil.h"
 
@@ -362,8 +363,7 @@ static int parse_body(http_request *req, json_t **body)
         return api_fail(ctx, ERR_VALIDATION,
                         "Request body is nested deeper than %d levels",
                         ctx->app->cfg.max_json_depth);
-    *body = json_loadb(req->body, req->body_len, 0,
-                       &jerr);
+    *body = jsonr_parse(req->body, req->body_len, JSONR_JANSSON_DEPTH, &jerr);
     if (!*body)
         return api_fail(ctx, ERR_SERIALIZATION,
                         "Request body is not valid JSON: %s (line %d)",

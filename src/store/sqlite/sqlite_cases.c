@@ -158,7 +158,7 @@ int sq_case_get(store_conn *conn, const store_scope *scope,
     out->template_id = sq_column_dup(a, s, 1);
     out->created_ms = sqlite3_column_int64(s, 2);
     out->updated_ms = sqlite3_column_int64(s, 3);
-    out->fields = json_loads((const char *)sqlite3_column_text(s, 4), 0, &jerr);
+    out->fields = sq_column_json(s, 4, &jerr);
     if (!out->fields) {
         fprintf(stderr, "sqlite: corrupt case fields: %s\n", jerr.text);
         status = STORE_ERROR;
@@ -253,9 +253,9 @@ static int read_audit_row(sqlite3_stmt *s, store_audit_event *ev)
     ev->type = (const char *)sqlite3_column_text(s, 2);
     ev->related_item_type = (const char *)sqlite3_column_text(s, 3);
     ev->performed_ms = sqlite3_column_int64(s, 4);
-    ev->fields = json_loads((const char *)sqlite3_column_text(s, 5), 0, NULL);
+    ev->fields = sq_column_json(s, 5, NULL);
     ev->performed_by =
-        json_loads((const char *)sqlite3_column_text(s, 6), 0, NULL);
+        sq_column_json(s, 6, NULL);
     return ev->fields && ev->performed_by ? STORE_OK : STORE_ERROR;
 }
 

@@ -60,6 +60,9 @@ int sq_log_error(sqlite_conn *c, const char *what, int rc);
 void sq_bind_text(sqlite3_stmt *s, int i, const char *v);
 /* Binds scope->account to ?1 and scope->region to ?2. */
 void sq_bind_scope(sqlite3_stmt *s, const store_scope *scope);
+/* The JSON document in a text column (a new reference), NULL when it is
+ * SQL NULL or not JSON (err, when given, says why). */
+json_t *sq_column_json(sqlite3_stmt *s, int col, json_error_t *err);
 /* Arena copy of a text column, NULL for SQL NULL. */
 char *sq_column_dup(arena *a, sqlite3_stmt *s, int col);
 

@@ -14,6 +14,7 @@
 #include <string.h>
 
 #include "store/sqlite/sqlite_internal.h"
+#include "util/jsonr.h"
 #include "util/jsonw.h"
 
 enum related_stmt {
@@ -110,7 +111,7 @@ static json_t *load_column(sqlite3_stmt *s, int col, bool *ok)
     json_t *v;
     if (!text)
         return NULL;
-    v = json_loads(text, 0, NULL);
+    v = jsonr_parse(text, strlen(text), JSONR_JANSSON_DEPTH, NULL);
     if (!v)
         *ok = false;
     return v;

@@ -1169,7 +1169,7 @@ static int emit_case(sqlite_conn *c, const store_search_query *q,
     sc.template_id = (const char *)sqlite3_column_text(s, 1);
     sc.created_ms = sqlite3_column_int64(s, 2);
     sc.updated_ms = sqlite3_column_int64(s, 3);
-    sc.fields = json_loads((const char *)sqlite3_column_text(s, 4), 0, &jerr);
+    sc.fields = sq_column_json(s, 4, &jerr);
     if (!sc.fields) {
         fprintf(stderr, "sqlite: corrupt case fields: %s\n", jerr.text);
         status = STORE_ERROR;

@@ -326,7 +326,7 @@ static int read_record_row(sqlite3_stmt *s, store_record *out)
     out->deleted = sqlite3_column_int(s, 2) != 0;
     out->created_ms = sqlite3_column_int64(s, 3);
     out->modified_ms = sqlite3_column_int64(s, 4);
-    out->doc = json_loads((const char *)sqlite3_column_text(s, 5), 0, &jerr);
+    out->doc = sq_column_json(s, 5, &jerr);
     if (!out->doc) {
         fprintf(stderr, "sqlite: corrupt record document: %s\n", jerr.text);
         return STORE_ERROR;

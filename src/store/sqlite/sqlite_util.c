@@ -2,6 +2,7 @@
 #include <stdio.h>
 
 #include "store/sqlite/sqlite_internal.h"
+#include "util/jsonr.h"
 
 sqlite3_stmt *sq_stmt(sqlite_conn *c, int slot, const char *sql)
 {
@@ -68,6 +69,19 @@ void sq_bind_scope(sqlite3_stmt *s, const store_scope *scope)
 {
     sq_bind_text(s, 1, scope->account);
     sq_bind_text(s, 2, scope->region);
+}
+
+json_t *sq_column_json(sqlite3_stmt *s, int col, json_error_t *err)
+{
+    const char *text = (const char *)sqlite3_column_text(s, col);
+
+    if (!text) {
+        if (err)
+            snprintf(err->text, sizeof err->text, "the column is NULL");
+        return NULL;
+    }
+    return jsonr_parse(text, (size_t)sqlite3_column_bytes(s, col),
+                       JSONR_JANSSON_DEPTH, err);
 }
 
 char *sq_column_dup(arena *a, sqlite3_stmt *s, int col)
