@@ -702,24 +702,25 @@ class SearchTests(CasesTestCase):
     def test_search_term_follows_concurrent_updates_and_deletes(self):
         """Writes committed together in one batch must each reach the
         full-text index: the new words found, the old and deleted ones not."""
-        c = self.server.client(account=self.acct)
+        acct = random_account()  # the class account holds few domains
+        c = self.server.client(account=acct)
         dom, ids, _, templates = seed_domain(c, 2, SEED + 7)
         customer = "arn:aws:profile:us-east-1:123456789012:domains/d1/profiles/p1"
         tag = random.randrange(10 ** 6)
 
         def create(i):
-            cc = self.server.client(account=self.acct)
+            cc = self.server.client(account=acct)
             return cc.create_case(domainId=dom, templateId=templates[0], fields=[
                 {"id": "title", "value": sv("oldword%d n%04d" % (tag, i))},
                 {"id": "customer_id", "value": sv(customer)}])["caseId"]
 
         def update(cid):
-            cc = self.server.client(account=self.acct)
+            cc = self.server.client(account=acct)
             cc.update_case(domainId=dom, caseId=cid, fields=[
                 {"id": "title", "value": sv("newword%d" % tag)}])
 
         def delete(cid):
-            self.server.client(account=self.acct).delete_case(domainId=dom, caseId=cid)
+            self.server.client(account=acct).delete_case(domainId=dom, caseId=cid)
 
         with concurrent.futures.ThreadPoolExecutor(16) as pool:
             cases = list(pool.map(create, range(40)))
@@ -734,6 +735,57 @@ class SearchTests(CasesTestCase):
         for i in range(40):
             want = {cases[i]} if i >= 30 else set()
             self.assertEqual(found("n%04d" % i) & set(cases), want, i)
+
+    def test_tag_total_follows_every_tag_change(self):
+        """A lone tag equality is counted from kept counts: they must follow
+        tags given at creation, retagging, untagging and case deletion."""
+        acct = random_account()  # the class account holds few domains
+        c = self.server.client(account=acct)
+        dom, ids, _, templates = seed_domain(c, 1, SEED + 8)
+        customer = "arn:aws:profile:us-east-1:123456789012:domains/d1/profiles/p1"
+
+        def new_case(tags):
+            return c.create_case(domainId=dom, templateId=templates[0], tags=tags, fields=[
+                {"id": "title", "value": sv("tagged")},
+                {"id": "customer_id", "value": sv(customer)}])["caseId"]
+
+        def total(key, value):
+            r = c.search_cases(domainId=dom, maxResults=2,
+                               filter={"tag": {"equalTo": {"key": key, "value": value}}})
+            n, token, seen = r["totalCount"], r.get("nextToken"), len(r["cases"])
+            while token:  # the count must agree with what the pages hold
+                r = c.search_cases(domainId=dom, maxResults=2, nextToken=token,
+                                   filter={"tag": {"equalTo": {"key": key, "value": value}}})
+                seen += len(r["cases"])
+                token = r.get("nextToken")
+            self.assertEqual(seen, n)
+            return n
+
+        def arn(cid):
+            return "arn:aws:cases:us-east-1:%s:domain/%s/case/%s" % (acct, dom, cid)
+
+        a = [new_case({"team": "red"}) for _ in range(3)]
+        b = [new_case({"team": "blue", "tier": "gold"}) for _ in range(2)]
+        self.assertEqual((total("team", "red"), total("team", "blue"),
+                          total("tier", "gold")), (3, 2, 2))
+        c.tag_resource(arn=arn(a[0]), tags={"team": "blue"})
+        self.assertEqual((total("team", "red"), total("team", "blue")), (2, 3))
+        c.untag_resource(arn=arn(b[0]), tagKeys=["team", "tier"])
+        self.assertEqual((total("team", "blue"), total("tier", "gold")), (2, 1))
+        c.delete_case(domainId=dom, caseId=a[1])
+        self.assertEqual((total("team", "red"), total("team", "green")), (1, 0))
+        c.tag_resource(arn=arn(b[0]), tags={"team": "red"})
+        self.assertEqual(total("team", "red"), 2)
+
+        # a walk keeps the total it started with, though cases arrive
+        r = c.search_cases(domainId=dom, maxResults=1,
+                           filter={"tag": {"equalTo": {"key": "team", "value": "red"}}})
+        self.assertEqual(r["totalCount"], 2)
+        new_case({"team": "red"})
+        r = c.search_cases(domainId=dom, maxResults=1, nextToken=r["nextToken"],
+                           filter={"tag": {"equalTo": {"key": "team", "value": "red"}}})
+        self.assertEqual(r["totalCount"], 2)
+        self.assertEqual(total("team", "red"), 3)
 
     @staticmethod
     def full_search(c, dom, term):

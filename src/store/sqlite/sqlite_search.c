@@ -1231,30 +1231,46 @@ static int read_count(sqlite_conn *c, enum search_stmt id, int64_t key,
                : sq_log_error(c, "search count", rc);
 }
 
-/* The filter is one equality on a SingleSelect option, whose count the
- * triggers keep (search_counts): take it, less the cases created after
- * the snapshot.  Sets *done when it applied. */
+/* The key and value of a condition whose count the triggers may keep:
+ * an equality on a field's string (kept for SingleSelect options) or on a
+ * tag.  False for any other condition. */
+static bool counted_condition(const search_run *r, const search_node *n,
+                              int64_t *key, const char **val)
+{
+    if (n->kind == SEARCH_FIELD && n->op == SEARCH_EQ && !n->blank &&
+        !n->numeric && n->str) {
+        *key = key_of(&r->plan, SQ_KEY_FIELD, n->field_id);
+        *val = n->str;
+    } else if (n->kind == SEARCH_TAG && n->tag_value) {
+        *key = key_of(&r->plan, SQ_KEY_TAG, n->tag_key);
+        *val = n->tag_value;
+    } else {
+        return false;
+    }
+    return *key >= 0;
+}
+
+/* The filter is one equality whose count the triggers keep
+ * (search_counts, migrations 005 and 007): take it, less the cases
+ * created after the snapshot.  Sets *done when it applied. */
 static int count_from_counter(sqlite_conn *c, const store_search_query *q,
                               const search_run *r, const conjuncts *conj,
                               int64_t max_seq, int64_t *total, bool *done)
 {
     const search_node *n = conj->count == 1 ? conj->nodes[0] : NULL;
     int64_t key, kept = 0, later = 0;
+    const char *val;
     bool found = false;
     int status;
 
     *done = false;
-    if (!n || r->plan.match || n->kind != SEARCH_FIELD ||
-        n->op != SEARCH_EQ || n->blank || n->numeric || !n->str)
+    if (!n || r->plan.match || !counted_condition(r, n, &key, &val))
         return STORE_OK;
-    key = key_of(&r->plan, SQ_KEY_FIELD, n->field_id);
-    if (key < 0)
-        return STORE_OK;
-    status = read_count(c, ST_SEARCH_COUNTER, key, n->str, 0, &kept, &found);
+    status = read_count(c, ST_SEARCH_COUNTER, key, val, 0, &kept, &found);
     if (status != STORE_OK || !found)
         return status;
     if (q->snapshot_seq > 0 && q->snapshot_seq < max_seq)
-        status = read_count(c, ST_SEARCH_COUNT_AFTER, key, n->str,
+        status = read_count(c, ST_SEARCH_COUNT_AFTER, key, val,
                             q->snapshot_seq, &later, &found);
     *total = kept - later;
     *done = status == STORE_OK;
