@@ -53,11 +53,13 @@
 #include <string.h>
 
 #include "api/api.h"
+#include "api/case_reply.h"
 #include "api/rule_eval.h"
 #include "api/values.h"
 #include "auth/access.h"
 #include "util/arn.h"
 #include "util/ids.h"
+#include "util/jsonr.h"
 #include "util/timeutil.h"
 
 /* How long a clientToken is remembered; meant to become a server option. */
@@ -756,6 +758,22 @@ static json_t *requested_values(const request_ctx *ctx, const json_t *values)
     return list;
 }
 
+/* The answer from the parsed document, when case_reply_render cannot
+ * copy it from the text. */
+static int get_case_parsed(request_ctx *ctx, const store_case *c, json_t *tags)
+{
+    json_t *values = jsonr_parse(c->fields_text, c->fields_len,
+                                 JSONR_JANSSON_DEPTH, NULL);
+
+    if (!values)
+        return api_fail(ctx, ERR_INTERNAL, "The stored case is corrupt");
+    ctx->output = json_pack("{s:o, s:s, s:O}", "fields",
+                            requested_values(ctx, values), "templateId",
+                            c->template_id, "tags", tags);
+    json_decref(values);
+    return 0;
+}
+
 /* The case's tags are read once: they decide access and are returned. */
 static int get_case(request_ctx *ctx)
 {
@@ -768,16 +786,20 @@ static int get_case(request_ctx *ctx)
     if (api_require_domain(ctx, domain_id) != 0 ||
         access_require(ctx, ACCESS_CASES_VIEW) != 0)
         return -1;
-    if ((rc = load_case(ctx, ctx->db, domain_id, case_id, &c)) != 0)
-        return api_tx_result(ctx, rc);
+    rc = store_case_get_text(ctx->db, &ctx->scope, domain_id, case_id,
+                             ctx->arena, &c);
+    if (rc == STORE_NOT_FOUND)
+        return api_not_found(ctx, "Case", case_id);
+    if (rc != STORE_OK)
+        return api_store_failed(ctx, rc);
     rc = store_tags_get(ctx->db, case_arn(ctx, domain_id, case_id), &tags);
     if (rc != STORE_OK)
         rc = api_store_failed(ctx, rc);
-    else if ((rc = access_require_tags(ctx, ACCESS_CASES_VIEW, tags)) == 0)
-        ctx->output = json_pack("{s:o, s:s, s:O}", "fields",
-                                requested_values(ctx, c.fields), "templateId",
-                                c.template_id, "tags", tags);
-    json_decref(c.fields);
+    else if ((rc = access_require_tags(ctx, ACCESS_CASES_VIEW, tags)) == 0 &&
+             !(ctx->reply_body = case_reply_render(
+                   json_object_get(ctx->input, "fields"), c.fields_text,
+                   c.fields_len, c.template_id, tags, &ctx->reply_len)))
+        rc = get_case_parsed(ctx, &c, tags);
     json_decref(tags);
     return rc;
 }

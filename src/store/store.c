@@ -265,6 +265,13 @@ int store_case_get(store_conn *c, const store_scope *s, const char *domain_id,
     return c->backend->case_get(c, s, domain_id, case_id, a, out);
 }
 
+int store_case_get_text(store_conn *c, const store_scope *s,
+                        const char *domain_id, const char *case_id, arena *a,
+                        store_case *out)
+{
+    return c->backend->case_get_text(c, s, domain_id, case_id, a, out);
+}
+
 int store_case_update(store_conn *c, const store_scope *s,
                       const store_case *cs)
 {

@@ -208,6 +208,10 @@ typedef struct {
     int64_t updated_ms;
     int64_t seq;    /* assigned by the store on insert */
     json_t *fields; /* owned by the holder */
+    /* store_case_get_text only: the stored JSON object of the values
+     * (arena-owned, fields_len bytes), fields left NULL */
+    const char *fields_text;
+    size_t fields_len;
 } store_case;
 
 /* Inserts c (c->seq is set). STORE_CONFLICT when the case id is taken. */
@@ -217,6 +221,12 @@ int store_case_insert(store_conn *conn, const store_scope *scope,
 int store_case_get(store_conn *conn, const store_scope *scope,
                    const char *domain_id, const char *case_id, arena *a,
                    store_case *out);
+/* Loads a case as store_case_get does, but with its values as the stored
+ * JSON text (out->fields_text) rather than parsed: for a reader that only
+ * copies some of them out. */
+int store_case_get_text(store_conn *conn, const store_scope *scope,
+                        const char *domain_id, const char *case_id, arena *a,
+                        store_case *out);
 /* Replaces the field values and updated_ms of an existing case. */
 int store_case_update(store_conn *conn, const store_scope *scope,
                       const store_case *c);

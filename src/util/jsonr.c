@@ -857,3 +857,107 @@ cleanup:
         free(ps.buf);
     return root;
 }
+
+/* --- spans of a trusted document ------------------------------------------------ */
+
+typedef struct {
+    const char *p;
+    const char *end;
+} cursor;
+
+static bool is_ws(char ch)
+{
+    return ch == ' ' || ch == '\t' || ch == '\n' || ch == '\r';
+}
+
+static void skip_ws(cursor *c)
+{
+    while (c->p < c->end && is_ws(*c->p))
+        c->p++;
+}
+
+/* Past the string starting at c->p (its opening quote); false when it
+ * does not end. */
+static bool skip_string(cursor *c)
+{
+    for (c->p++; c->p < c->end; c->p++) {
+        if (*c->p == '\\')
+            c->p++;
+        else if (*c->p == '"') {
+            c->p++;
+            return true;
+        }
+    }
+    return false;
+}
+
+/* Past one value of any kind, leaving c->p on what follows it; false when
+ * the text ends inside it. */
+static bool skip_value(cursor *c)
+{
+    int depth = 0;
+
+    while (c->p < c->end) {
+        char ch = *c->p;
+
+        if (ch == '"') {
+            if (!skip_string(c))
+                return false;
+            if (depth == 0)
+                return true;
+            continue;
+        }
+        if (ch == '{' || ch == '[') {
+            depth++;
+        } else if (ch == '}' || ch == ']') {
+            if (depth == 0)
+                return true; /* the end of the enclosing object */
+            if (--depth == 0) {
+                c->p++;
+                return true;
+            }
+        } else if (depth == 0 && (ch == ',' || is_ws(ch))) {
+            return true;
+        }
+        c->p++;
+    }
+    return depth == 0;
+}
+
+int jsonr_members(const char *text, size_t len, jsonr_member *out, int max)
+{
+    cursor c = {text, text + len};
+    int n = 0;
+
+    skip_ws(&c);
+    if (c.p >= c.end || *c.p++ != '{')
+        return -1;
+    for (;;) {
+        skip_ws(&c);
+        if (c.p < c.end && *c.p == '}' && n == 0)
+            return 0;
+        if (c.p >= c.end || *c.p != '"' || n == max)
+            return -1;
+        out[n].key = c.p + 1;
+        if (!skip_string(&c))
+            return -1;
+        out[n].key_len = (size_t)(c.p - 1 - out[n].key);
+        skip_ws(&c);
+        if (c.p >= c.end || *c.p++ != ':')
+            return -1;
+        skip_ws(&c);
+        out[n].value = c.p;
+        if (!skip_value(&c))
+            return -1;
+        out[n].value_len = (size_t)(c.p - out[n].value);
+        if (out[n].value_len == 0)
+            return -1;
+        n++;
+        skip_ws(&c);
+        if (c.p < c.end && *c.p == ',') {
+            c.p++;
+            continue;
+        }
+        return c.p < c.end && *c.p == '}' ? n : -1;
+    }
+}

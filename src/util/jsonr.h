@@ -43,6 +43,25 @@
 json_t *jsonr_parse(const char *text, size_t len, int max_depth,
                     json_error_t *err);
 
+/* One member of an object, as spans of the document's own text: the key
+ * between its quotes, still escaped, and the value's JSON text. */
+typedef struct {
+    const char *key;
+    size_t key_len;
+    const char *value;
+    size_t value_len;
+} jsonr_member;
+
+/*
+ * The top-level members of the JSON object in text[0..len), in document
+ * order, for a reader that copies a few values out of a large document
+ * without building it.  The text must be well-formed JSON, such as a
+ * document the server wrote itself: only what finding the spans needs is
+ * checked.  Returns the number of members, or -1 when text is not an
+ * object or has more than max members.
+ */
+int jsonr_members(const char *text, size_t len, jsonr_member *out, int max);
+
 /* A max_depth that adds nothing to jansson's own limit: for documents the
  * server wrote itself, and for bodies whose depth was checked already. */
 #define JSONR_JANSSON_DEPTH 2048

@@ -596,3 +596,80 @@ TEST(jsonr_fuzz_matches_jansson)
     CHECK(accepted_documents > DOCUMENTS * 9 / 10);
     CHECK(accepted_mutants > DOCUMENTS / 10);
 }
+
+/* --- jsonr_members ------------------------------------------------------------ */
+
+static int members_of(const char *text, jsonr_member *m, int max)
+{
+    return jsonr_members(text, strlen(text), m, max);
+}
+
+static bool span_is(const char *p, size_t len, const char *want)
+{
+    return len == strlen(want) && memcmp(p, want, len) == 0;
+}
+
+TEST(jsonr_members_gives_key_and_value_spans)
+{
+    jsonr_member m[8];
+    const char *doc = " {\"a\":{\"stringValue\":\"x,}]\\\"y\"}, \"b\" : 12.5e3 ,"
+                      "\"c\\\"q\":[1,{\"d\":[]}],\"e\":true,\"f\":null,\"g\":{}} ";
+
+    CHECK_INT(members_of(doc, m, 8), 6);
+    CHECK(span_is(m[0].key, m[0].key_len, "a"));
+    CHECK(span_is(m[0].value, m[0].value_len, "{\"stringValue\":\"x,}]\\\"y\"}"));
+    CHECK(span_is(m[1].key, m[1].key_len, "b"));
+    CHECK(span_is(m[1].value, m[1].value_len, "12.5e3"));
+    CHECK(span_is(m[2].key, m[2].key_len, "c\\\"q"));
+    CHECK(span_is(m[2].value, m[2].value_len, "[1,{\"d\":[]}]"));
+    CHECK(span_is(m[3].value, m[3].value_len, "true"));
+    CHECK(span_is(m[4].value, m[4].value_len, "null"));
+    CHECK(span_is(m[5].key, m[5].key_len, "g"));
+    CHECK(span_is(m[5].value, m[5].value_len, "{}"));
+    CHECK_INT(members_of("{}", m, 8), 0);
+    CHECK_INT(members_of(" { } ", m, 8), 0);
+}
+
+TEST(jsonr_members_refuses_what_is_not_an_object)
+{
+    jsonr_member m[2];
+    static const char *const bad[] = {
+        "", "[]", "\"a\"", "{", "{\"a\"}", "{\"a\":}", "{\"a\":1,}", "{\"a\":1",
+        "{\"a\":\"open", "{\"a\":{\"b\":1}", "{a:1}", "{\"a\":1 \"b\":2}",
+    };
+
+    for (size_t i = 0; i < sizeof bad / sizeof *bad; i++)
+        if (members_of(bad[i], m, 2) != -1) {
+            test_fail(__FILE__, __LINE__, "accepted %s", bad[i]);
+            return;
+        }
+    CHECK_INT(members_of("{\"a\":1,\"b\":2,\"c\":3}", m, 2), -1); /* over max */
+}
+
+/* On every document jsonw writes, the spans are its members, verbatim. */
+TEST(jsonr_members_agrees_with_jansson_on_written_documents)
+{
+    const char *docs[] = {
+        "{\"title\":{\"stringValue\":\"hello, \\\"world\\\" }\"},\"n\":{\"doubleValue\":-1.5e-7},"
+        "\"b\":{\"booleanValue\":false},\"e\":{\"emptyValue\":{}},\"u\":{\"userArnValue\":\"arn:x\"}}",
+        "{\"a\":[[],[[]],{\"x\":[1,2,{\"y\":\"]}\"}]}],\"k\\u0001\":\"\\\\\"}",
+    };
+
+    for (size_t d = 0; d < sizeof docs / sizeof *docs; d++) {
+        json_t *tree = json_loads(docs[d], 0, NULL), *value;
+        jsonr_member m[16];
+        const char *key;
+        int n = members_of(docs[d], m, 16), i = 0;
+
+        CHECK(tree);
+        CHECK_INT(n, (long long)json_object_size(tree));
+        json_object_foreach(tree, key, value) {
+            json_t *again = json_loadb(m[i].value, m[i].value_len,
+                                       JSON_DECODE_ANY, NULL);
+            CHECK(again && json_equal(again, value));
+            json_decref(again);
+            i++;
+        }
+        json_decref(tree);
+    }
+}

@@ -135,9 +135,11 @@ cleanup:
     return status;
 }
 
-int sq_case_get(store_conn *conn, const store_scope *scope,
-                       const char *domain_id, const char *case_id, arena *a,
-                       store_case *out)
+/* Reads the case row of scope, domain_id and case_id into out; its values
+ * are parsed into out->fields, or kept as text when as_text. */
+static int read_case(store_conn *conn, const store_scope *scope,
+                     const char *domain_id, const char *case_id, arena *a,
+                     store_case *out, bool as_text)
 {
     sqlite_conn *c = as_sqlite(conn);
     sqlite3_stmt *s = stmt(c, ST_CASE_GET);
@@ -152,20 +154,37 @@ int sq_case_get(store_conn *conn, const store_scope *scope,
         status = rc == SQLITE_DONE ? STORE_NOT_FOUND : sq_log_error(c, "get case", rc);
         goto cleanup;
     }
-    out->seq = sqlite3_column_int64(s, 0);
-    out->domain_id = arena_strdup(a, domain_id);
-    out->case_id = arena_strdup(a, case_id);
-    out->template_id = sq_column_dup(a, s, 1);
-    out->created_ms = sqlite3_column_int64(s, 2);
-    out->updated_ms = sqlite3_column_int64(s, 3);
-    out->fields = sq_column_json(s, 4, &jerr);
-    if (!out->fields) {
+    *out = (store_case){.seq = sqlite3_column_int64(s, 0),
+                        .domain_id = arena_strdup(a, domain_id),
+                        .case_id = arena_strdup(a, case_id),
+                        .template_id = sq_column_dup(a, s, 1),
+                        .created_ms = sqlite3_column_int64(s, 2),
+                        .updated_ms = sqlite3_column_int64(s, 3)};
+    if (as_text) {
+        out->fields_text = sq_column_dup(a, s, 4);
+        out->fields_len = (size_t)sqlite3_column_bytes(s, 4);
+        status = out->fields_text ? STORE_OK : STORE_ERROR;
+    } else if (!(out->fields = sq_column_json(s, 4, &jerr))) {
         fprintf(stderr, "sqlite: corrupt case fields: %s\n", jerr.text);
         status = STORE_ERROR;
     }
 cleanup:
     sq_done(s);
     return status;
+}
+
+int sq_case_get(store_conn *conn, const store_scope *scope,
+                const char *domain_id, const char *case_id, arena *a,
+                store_case *out)
+{
+    return read_case(conn, scope, domain_id, case_id, a, out, false);
+}
+
+int sq_case_get_text(store_conn *conn, const store_scope *scope,
+                     const char *domain_id, const char *case_id, arena *a,
+                     store_case *out)
+{
+    return read_case(conn, scope, domain_id, case_id, a, out, true);
 }
 
 int sq_case_update(store_conn *conn, const store_scope *scope,

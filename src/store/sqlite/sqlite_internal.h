@@ -77,6 +77,8 @@ int sq_cases_purge_domain(sqlite_conn *c, const store_scope *scope,
 int sq_case_insert(store_conn *, const store_scope *, store_case *);
 int sq_case_get(store_conn *, const store_scope *, const char *, const char *,
                 arena *, store_case *);
+int sq_case_get_text(store_conn *, const store_scope *, const char *,
+                     const char *, arena *, store_case *);
 int sq_case_update(store_conn *, const store_scope *, const store_case *);
 int sq_case_delete(store_conn *, const store_scope *, const char *,
                    const char *);

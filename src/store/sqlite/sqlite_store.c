@@ -660,6 +660,7 @@ const store_backend sqlite_backend = {
     .tags_purge = sq_tags_purge,
     .case_insert = sq_case_insert,
     .case_get = sq_case_get,
+    .case_get_text = sq_case_get_text,
     .case_update = sq_case_update,
     .case_delete = sq_case_delete,
     .audit_append = sq_audit_append,
