@@ -501,8 +501,9 @@ static char *reply_key(request_ctx *ctx, size_t *len)
     char *key = NULL;
 
     if (input)
-        key = arena_printf(ctx->arena, "%s\n%s\n%s\n%s", ctx->route.op->name,
-                           ctx->scope.account, ctx->scope.region, input);
+        key = arena_concat(ctx->arena, ctx->route.op->name, "\n",
+                           ctx->scope.account, "\n", ctx->scope.region, "\n",
+                           input, (char *)NULL);
     free(input);
     *len = key ? strlen(key) : 0;
     return key;

@@ -202,3 +202,27 @@ size_t arena_used(const arena *a)
 {
     return a ? a->used : 0;
 }
+
+char *arena_concat(arena *a, ...)
+{
+    va_list ap;
+    size_t total = 0, n;
+    const char *part;
+    char *out, *at;
+
+    va_start(ap, a);
+    while ((part = va_arg(ap, const char *)))
+        total += strlen(part);
+    va_end(ap);
+    if (!(out = at = arena_alloc(a, total + 1)))
+        return NULL;
+    va_start(ap, a);
+    while ((part = va_arg(ap, const char *))) {
+        n = strlen(part);
+        memcpy(at, part, n);
+        at += n;
+    }
+    va_end(ap);
+    *at = '\0';
+    return out;
+}

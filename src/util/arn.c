@@ -193,17 +193,19 @@ char *arn_format(arena *a, arn_kind kind, const char *region,
     if (!a || !region || !account || !domain_id || (size_t)kind >= KIND_COUNT)
         return NULL;
     if (kind == ARN_DOMAIN)
-        return arena_printf(a, "arn:aws:cases:%s:%s:domain/%s", region, account,
-                            domain_id);
+        return arena_concat(a, "arn:aws:cases:", region, ":", account,
+                            ":domain/", domain_id, (char *)NULL);
     if (!resource_id)
         return NULL;
     if (kind != ARN_RELATED_ITEM)
-        return arena_printf(a, "arn:aws:cases:%s:%s:domain/%s/%s/%s", region,
-                            account, domain_id, kind_table[kind].word, resource_id);
+        return arena_concat(a, "arn:aws:cases:", region, ":", account,
+                            ":domain/", domain_id, "/", kind_table[kind].word,
+                            "/", resource_id, (char *)NULL);
     if (!item_id)
         return NULL;
-    return arena_printf(a, "arn:aws:cases:%s:%s:domain/%s/case/%s/related-item/%s",
-                        region, account, domain_id, resource_id, item_id);
+    return arena_concat(a, "arn:aws:cases:", region, ":", account, ":domain/",
+                        domain_id, "/case/", resource_id, "/related-item/",
+                        item_id, (char *)NULL);
 }
 
 const char *arn_kind_name(arn_kind kind)

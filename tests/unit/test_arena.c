@@ -152,3 +152,17 @@ TEST(arena_printf_formats_and_grows)
     CHECK_INT(wide[0], ' ');
     arena_free(a);
 }
+
+TEST(arena_concat_joins_until_null)
+{
+    arena *a = arena_new(16);
+    char *s;
+
+    CHECK(a);
+    s = arena_concat(a, "arn:", "", "aws", ":cases:", "us-east-1", (char *)NULL);
+    CHECK_STR(s, "arn:aws:cases:us-east-1");
+    CHECK_STR(arena_concat(a, (char *)NULL), "");
+    s = arena_concat(a, "x", (char *)NULL);
+    CHECK_STR(s, "x");
+    arena_free(a);
+}
