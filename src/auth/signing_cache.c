@@ -49,9 +49,8 @@ static void init_sets(void)
 
 static uint64_t fnv1a(uint64_t h, const char *s, size_t cap)
 {
-    size_t n = strnlen(s, cap);
-
-    for (size_t i = 0; i < n; i++) {
+    /* one pass, stopping at the NUL, rather than strnlen and then a loop */
+    for (size_t i = 0; i < cap && s[i]; i++) {
         h ^= (unsigned char)s[i];
         h *= UINT64_C(0x100000001b3);
     }

@@ -45,7 +45,9 @@ void signing_cache_put(const sigv4_auth *auth, const char *secret,
 /*
  * Wipes every entry (keys and the secret copies they are checked against),
  * for when the credentials they came from are freed, and for tests that
- * need an empty cache.  Thread-safe.
+ * need an empty cache.  Thread-safe.  The HMAC states a request thread
+ * keeps for the last keys it used (sigv4_signature_mac()) are its own and
+ * are wiped when that thread exits.
  */
 void signing_cache_clear(void);
 

@@ -8,7 +8,10 @@
  * query is sorted by its canonical encoding without materialising that
  * encoding: an iterator yields the encoded bytes of a raw key or value on
  * demand.  The only work areas are the bounded query-pair and path-segment
- * tables on the stack.
+ * tables on the stack, and one small per-thread scratch: a reusable digest
+ * context and the HMAC pad states of the signing keys the thread used
+ * last (see thread_scratch), which spare every request the creation of
+ * libcrypto contexts and two SHA-256 compressions.
  */
 #include "auth/sigv4.h"
 
@@ -55,36 +58,63 @@ static void say(char *why, size_t whylen, const char *fmt, ...)
     va_end(ap);
 }
 
+/* Empties why; say() would run vsnprintf for nothing on every request. */
+static void clear_why(char *why, size_t whylen)
+{
+    if (why && whylen > 0)
+        why[0] = '\0';
+}
+
 static int is_digit(unsigned char c) { return c >= '0' && c <= '9'; }
 static int is_lower(unsigned char c) { return c >= 'a' && c <= 'z'; }
 static int is_upper(unsigned char c) { return c >= 'A' && c <= 'Z'; }
+
+static unsigned char ascii_lower(unsigned char c)
+{
+    return is_upper(c) ? (unsigned char)(c | 0x20) : c;
+}
 
 static int is_alnum(unsigned char c)
 {
     return is_digit(c) || is_lower(c) || is_upper(c);
 }
 
-/* RFC 3986 unreserved: the only bytes that sign as themselves. */
-static int is_unreserved(unsigned char c)
-{
-    return is_alnum(c) || c == '-' || c == '.' || c == '_' || c == '~';
-}
+/*
+ * RFC 3986 unreserved bytes: the only ones that sign as themselves.  A
+ * table rather than comparisons: paths and queries are scanned a byte at a
+ * time.
+ */
+static const unsigned char UNRESERVED[256] = {
+    ['-'] = 1, ['.'] = 1, ['_'] = 1, ['~'] = 1, ['0'] = 1, ['1'] = 1,
+    ['2'] = 1, ['3'] = 1, ['4'] = 1, ['5'] = 1, ['6'] = 1, ['7'] = 1,
+    ['8'] = 1, ['9'] = 1, ['A'] = 1, ['B'] = 1, ['C'] = 1, ['D'] = 1,
+    ['E'] = 1, ['F'] = 1, ['G'] = 1, ['H'] = 1, ['I'] = 1, ['J'] = 1,
+    ['K'] = 1, ['L'] = 1, ['M'] = 1, ['N'] = 1, ['O'] = 1, ['P'] = 1,
+    ['Q'] = 1, ['R'] = 1, ['S'] = 1, ['T'] = 1, ['U'] = 1, ['V'] = 1,
+    ['W'] = 1, ['X'] = 1, ['Y'] = 1, ['Z'] = 1, ['a'] = 1, ['b'] = 1,
+    ['c'] = 1, ['d'] = 1, ['e'] = 1, ['f'] = 1, ['g'] = 1, ['h'] = 1,
+    ['i'] = 1, ['j'] = 1, ['k'] = 1, ['l'] = 1, ['m'] = 1, ['n'] = 1,
+    ['o'] = 1, ['p'] = 1, ['q'] = 1, ['r'] = 1, ['s'] = 1, ['t'] = 1,
+    ['u'] = 1, ['v'] = 1, ['w'] = 1, ['x'] = 1, ['y'] = 1, ['z'] = 1,
+};
 
+static int is_unreserved(unsigned char c) { return UNRESERVED[c]; }
+
+/* ' ', and '\t' '\n' '\v' '\f' '\r', which are consecutive. */
 static int is_ws(unsigned char c)
 {
-    return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\v' ||
-           c == '\f';
+    return c == ' ' || (c >= '\t' && c <= '\r');
 }
 
 static int hex_val(unsigned char c)
 {
-    if (is_digit(c))
-        return c - '0';
-    if (c >= 'a' && c <= 'f')
-        return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F')
-        return c - 'A' + 10;
-    return -1;
+    unsigned d = (unsigned)c - '0';
+
+    if (d < 10)
+        return (int)d;
+    /* c | 0x20 is in 'a'..'f' exactly when c is in 'a'..'f' or 'A'..'F' */
+    d = (unsigned)(c | 0x20) - 'a';
+    return d < 6 ? (int)d + 10 : -1;
 }
 
 static int is_hex64(const char *s, size_t n)
@@ -97,24 +127,47 @@ static int is_hex64(const char *s, size_t n)
     return 1;
 }
 
+/* The two lower-case hex digits of every byte value, in order. */
+static const char HEX_PAIRS[] =
+    "000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f"
+    "202122232425262728292a2b2c2d2e2f303132333435363738393a3b3c3d3e3f"
+    "404142434445464748494a4b4c4d4e4f505152535455565758595a5b5c5d5e5f"
+    "606162636465666768696a6b6c6d6e6f707172737475767778797a7b7c7d7e7f"
+    "808182838485868788898a8b8c8d8e8f909192939495969798999a9b9c9d9e9f"
+    "a0a1a2a3a4a5a6a7a8a9aaabacadaeafb0b1b2b3b4b5b6b7b8b9babbbcbdbebf"
+    "c0c1c2c3c4c5c6c7c8c9cacbcccdcecfd0d1d2d3d4d5d6d7d8d9dadbdcdddedf"
+    "e0e1e2e3e4e5e6e7e8e9eaebecedeeeff0f1f2f3f4f5f6f7f8f9fafbfcfdfeff";
+
 static void to_hex(const unsigned char *b, size_t n, char *out)
 {
-    for (size_t i = 0; i < n; i++) {
-        out[2 * i] = HEX_LOWER[b[i] >> 4];
-        out[2 * i + 1] = HEX_LOWER[b[i] & 15];
-    }
+    for (size_t i = 0; i < n; i++)
+        memcpy(out + 2 * i, HEX_PAIRS + 2 * b[i], 2);
     out[2 * n] = '\0';
 }
 
-static int span_is(span s, const char *lit)
+/* Inline, so the literal's length folds to a constant. */
+static inline int span_is(span s, const char *lit)
 {
     return strlen(lit) == s.n && memcmp(s.p, lit, s.n) == 0;
 }
 
-/* Case-insensitive: does the NUL-terminated have equal want[0..n)? */
-static int name_is(const char *have, const char *want, size_t n)
+/*
+ * Case-insensitive: does the NUL-terminated have equal want[0..n)?  ASCII
+ * folding, as strncasecmp does in the C locale, but inline: it runs for
+ * every header against every name looked for, and most differ in their
+ * first byte.  A shorter have stops the loop at its NUL, which no byte of
+ * want equals.
+ */
+static inline int name_is(const char *have, const char *want, size_t n)
 {
-    return have && strncasecmp(have, want, n) == 0 && have[n] == '\0';
+    if (!have)
+        return 0;
+    for (size_t i = 0; i < n; i++) {
+        unsigned char a = (unsigned char)have[i], b = (unsigned char)want[i];
+        if (a != b && ascii_lower(a) != ascii_lower(b))
+            return 0;
+    }
+    return have[n] == '\0';
 }
 
 static const char *or_empty(const char *s) { return s ? s : ""; }
@@ -132,7 +185,7 @@ static const sigv4_header *find_header(const sigv4_request *req,
     size_t n = strlen(name);
 
     *count = 0;
-    for (int i = 0; i < header_count(req); i++) {
+    for (int i = 0, total = header_count(req); i < total; i++) {
         if (!name_is(req->headers[i].name, name, n))
             continue;
         if (!first)
@@ -162,55 +215,240 @@ static const EVP_MD *sha256_algorithm(void)
     return sha256_md;
 }
 
+/* ---- per-thread digest state -------------------------------------------- */
+
+#define HMAC_BLOCK 64 /* SHA-256 block: HMAC pads the key to this */
+#define HMAC_IPAD 0x36
+#define HMAC_OPAD 0x5c
+#define HMAC_MEMO_WAYS 4 /* signing keys one thread keeps pad states for */
+
+/*
+ * HMAC-SHA256 under one signing key, with the two key blocks (key XOR ipad,
+ * key XOR opad) already absorbed.  A signature then costs two fewer SHA-256
+ * compressions, and copying a prepared context is cheaper than initialising
+ * one.  These states are as secret as the key itself.
+ */
+typedef struct {
+    unsigned char key[SIGV4_KEY_LEN];
+    EVP_MD_CTX *inner; /* SHA-256 after key XOR ipad */
+    EVP_MD_CTX *outer; /* SHA-256 after key XOR opad */
+    int ready;         /* inner and outer hold key's states */
+} hmac_memo;
+
+/*
+ * What one thread reuses from request to request.  Creating and freeing
+ * libcrypto contexts cost more than the hashing of a small request, so
+ * each thread keeps one working context, used by one digest at a time,
+ * and the HMAC states of the signing keys it used last.  Nothing here is
+ * shared, so nothing needs a lock.
+ */
+typedef struct {
+    EVP_MD_CTX *md;
+    hmac_memo memo[HMAC_MEMO_WAYS];
+    unsigned last_hit; /* checked first: a thread often serves one caller */
+    unsigned victim;   /* replaced next, round robin */
+} thread_scratch;
+
+static pthread_once_t scratch_once = PTHREAD_ONCE_INIT;
+static pthread_key_t scratch_key;
+static int scratch_key_ok;
+static _Thread_local thread_scratch *my_scratch;
+
+/* Runs at thread exit: the key states are wiped as the contexts go. */
+static void scratch_free(void *p)
+{
+    thread_scratch *s = p;
+
+    if (!s)
+        return;
+    for (int i = 0; i < HMAC_MEMO_WAYS; i++) {
+        EVP_MD_CTX_free(s->memo[i].inner);
+        EVP_MD_CTX_free(s->memo[i].outer);
+    }
+    EVP_MD_CTX_free(s->md);
+    if (my_scratch == s)
+        my_scratch = NULL;
+    OPENSSL_cleanse(s, sizeof *s);
+    free(s);
+}
+
+static void make_scratch_key(void)
+{
+    scratch_key_ok = pthread_key_create(&scratch_key, scratch_free) == 0;
+}
+
+/* This thread's scratch, made on first use; NULL when out of memory. */
+static thread_scratch *scratch(void)
+{
+    thread_scratch *s = my_scratch;
+
+    if (s)
+        return s;
+    pthread_once(&scratch_once, make_scratch_key);
+    if (!scratch_key_ok || !sha256_algorithm())
+        return NULL;
+    s = calloc(1, sizeof *s);
+    if (!s)
+        return NULL;
+    s->md = EVP_MD_CTX_new();
+    if (!s->md || pthread_setspecific(scratch_key, s) != 0) {
+        scratch_free(s);
+        return NULL;
+    }
+    my_scratch = s;
+    return s;
+}
+
+static int digest_init(EVP_MD_CTX *md)
+{
+    return EVP_DigestInit_ex(md, sha256_algorithm(), NULL) == 1 ? 0 : -1;
+}
+
+static int digest_final(EVP_MD_CTX *md, unsigned char out[SHA256_LEN])
+{
+    return EVP_DigestFinal_ex(md, out, NULL) == 1 ? 0 : -1;
+}
+
+/* SHA-256 of data[0..n) on the thread's working context. */
 static int sha256(const void *data, size_t n, unsigned char out[SHA256_LEN])
 {
-    const EVP_MD *alg = sha256_algorithm();
+    thread_scratch *s = scratch();
 
-    if ((!data && n) || !alg)
+    if ((!data && n) || !s)
         return -1;
-    return EVP_Digest(n ? data : "", n, out, NULL, alg, NULL) == 1 ? 0 : -1;
+    if (digest_init(s->md) < 0 ||
+        EVP_DigestUpdate(s->md, n ? data : "", n) != 1)
+        return -1;
+    return digest_final(s->md, out);
 }
 
-/* One SHA-256 over the concatenation of two buffers. */
-static int sha256_pair(EVP_MD_CTX *md, const void *a, size_t alen,
-                       const void *b, size_t blen, unsigned char out[SHA256_LEN])
+/* Starts md on the key block k64 XOR pad. */
+static int absorb_key_block(EVP_MD_CTX *md, const unsigned char k64[HMAC_BLOCK],
+                            unsigned char pad)
 {
-    return EVP_DigestInit_ex(md, sha256_algorithm(), NULL) == 1 &&
-                   EVP_DigestUpdate(md, a, alen) == 1 &&
-                   EVP_DigestUpdate(md, b, blen) == 1 &&
-                   EVP_DigestFinal_ex(md, out, NULL) == 1
-               ? 0
-               : -1;
+    unsigned char block[HMAC_BLOCK];
+    int rc;
+
+    for (int i = 0; i < HMAC_BLOCK; i++)
+        block[i] = k64[i] ^ pad;
+    rc = digest_init(md) == 0 &&
+                 EVP_DigestUpdate(md, block, HMAC_BLOCK) == 1
+             ? 0
+             : -1;
+    OPENSSL_cleanse(block, sizeof block);
+    return rc;
 }
 
-/* HMAC-SHA256 (RFC 2104) over the pre-fetched digest. */
-static int hmac(const void *key, size_t keylen, const char *msg,
+/* The key padded (or first hashed) to one block, as RFC 2104 says. */
+static int key_block(const void *key, size_t keylen,
+                     unsigned char k64[HMAC_BLOCK])
+{
+    memset(k64, 0, HMAC_BLOCK);
+    if (keylen > HMAC_BLOCK)
+        return sha256(key, keylen, k64);
+    if (keylen)
+        memcpy(k64, key, keylen);
+    return 0;
+}
+
+/*
+ * HMAC-SHA256 (RFC 2104) under any key, both key blocks hashed here.  Used
+ * where keys change with every call (deriving a signing key), so there is
+ * nothing worth keeping.
+ */
+static int hmac(const void *key, size_t keylen, const void *msg, size_t n,
                 unsigned char out[SHA256_LEN])
 {
-    enum { BLOCK = 64 };
-    unsigned char k[BLOCK] = {0}, pad[BLOCK], inner[SHA256_LEN];
-    EVP_MD_CTX *md = EVP_MD_CTX_new();
+    unsigned char k64[HMAC_BLOCK], inner[SHA256_LEN];
+    thread_scratch *s = scratch();
     int rc = -1;
 
-    if (!md || !sha256_algorithm())
+    if (!s || (!msg && n) || (!key && keylen) ||
+        key_block(key, keylen, k64) < 0)
         goto cleanup;
-    if (keylen > BLOCK) {
-        if (sha256(key, keylen, k) != 0)
-            goto cleanup;
-    } else {
-        memcpy(k, key, keylen);
-    }
-    for (int i = 0; i < BLOCK; i++)
-        pad[i] = k[i] ^ 0x36;
-    if (sha256_pair(md, pad, BLOCK, msg, strlen(msg), inner) != 0)
+    if (absorb_key_block(s->md, k64, HMAC_IPAD) < 0 ||
+        EVP_DigestUpdate(s->md, n ? msg : "", n) != 1 ||
+        digest_final(s->md, inner) < 0)
         goto cleanup;
-    for (int i = 0; i < BLOCK; i++)
-        pad[i] = k[i] ^ 0x5c;
-    rc = sha256_pair(md, pad, BLOCK, inner, SHA256_LEN, out);
+    if (absorb_key_block(s->md, k64, HMAC_OPAD) < 0 ||
+        EVP_DigestUpdate(s->md, inner, sizeof inner) != 1 ||
+        digest_final(s->md, out) < 0)
+        goto cleanup;
+    rc = 0;
 cleanup:
-    OPENSSL_cleanse(k, sizeof k);
-    OPENSSL_cleanse(pad, sizeof pad);
-    EVP_MD_CTX_free(md);
+    OPENSSL_cleanse(k64, sizeof k64);
+    OPENSSL_cleanse(inner, sizeof inner);
+    return rc;
+}
+
+/* Fills m with key's two pad states; m is left unused on failure. */
+static int memo_fill(hmac_memo *m, const unsigned char key[SIGV4_KEY_LEN])
+{
+    unsigned char k64[HMAC_BLOCK];
+    int rc = -1;
+
+    m->ready = 0;
+    if (!m->inner)
+        m->inner = EVP_MD_CTX_new();
+    if (!m->outer)
+        m->outer = EVP_MD_CTX_new();
+    if (!m->inner || !m->outer || key_block(key, SIGV4_KEY_LEN, k64) < 0)
+        goto cleanup;
+    if (absorb_key_block(m->inner, k64, HMAC_IPAD) < 0 ||
+        absorb_key_block(m->outer, k64, HMAC_OPAD) < 0)
+        goto cleanup;
+    memcpy(m->key, key, SIGV4_KEY_LEN);
+    m->ready = 1;
+    rc = 0;
+cleanup:
+    OPENSSL_cleanse(k64, sizeof k64);
+    return rc;
+}
+
+/* The thread's prepared states for key, made now if it has none. */
+static const hmac_memo *memo_for(thread_scratch *s,
+                                 const unsigned char key[SIGV4_KEY_LEN])
+{
+    for (unsigned i = 0; i < HMAC_MEMO_WAYS; i++) {
+        unsigned w = (s->last_hit + i) % HMAC_MEMO_WAYS;
+        const hmac_memo *m = &s->memo[w];
+        if (m->ready && CRYPTO_memcmp(m->key, key, SIGV4_KEY_LEN) == 0) {
+            s->last_hit = w;
+            return m;
+        }
+    }
+    s->last_hit = s->victim;
+    s->victim = (s->victim + 1) % HMAC_MEMO_WAYS;
+    return memo_fill(&s->memo[s->last_hit], key) == 0 ? &s->memo[s->last_hit]
+                                                      : NULL;
+}
+
+/*
+ * HMAC-SHA256 of msg[0..n) under a signing key, starting from the states
+ * kept for it; the prepared contexts are copied, never consumed.
+ */
+static int signing_hmac(const unsigned char key[SIGV4_KEY_LEN],
+                        const void *msg, size_t n,
+                        unsigned char out[SHA256_LEN])
+{
+    unsigned char inner[SHA256_LEN];
+    thread_scratch *s = scratch();
+    const hmac_memo *m = s ? memo_for(s, key) : NULL;
+    int rc = -1;
+
+    if (!m || (!msg && n))
+        goto cleanup;
+    if (EVP_MD_CTX_copy_ex(s->md, m->inner) != 1 ||
+        EVP_DigestUpdate(s->md, n ? msg : "", n) != 1 ||
+        digest_final(s->md, inner) < 0)
+        goto cleanup;
+    if (EVP_MD_CTX_copy_ex(s->md, m->outer) != 1 ||
+        EVP_DigestUpdate(s->md, inner, sizeof inner) != 1 ||
+        digest_final(s->md, out) < 0)
+        goto cleanup;
+    rc = 0;
+cleanup:
+    OPENSSL_cleanse(inner, sizeof inner);
     return rc;
 }
 
@@ -308,10 +546,21 @@ typedef struct {
     char *out; /* text copy, or NULL */
     size_t cap, len;
     EVP_MD_CTX *md; /* running SHA-256, or NULL */
-    char chunk[256];
+    char chunk[1024]; /* most requests in one digest update */
     size_t n;
     int failed; /* text did not fit, or the digest failed */
 } sink;
+
+/* A sink into out[0..cap) (text) or md (digest); the chunk needs no zeroing. */
+static void sink_init(sink *s, char *out, size_t cap, EVP_MD_CTX *md)
+{
+    s->out = out;
+    s->cap = cap;
+    s->len = 0;
+    s->md = md;
+    s->n = 0;
+    s->failed = 0;
+}
 
 static void sink_flush(sink *s)
 {
@@ -340,36 +589,62 @@ static void sink_byte(sink *s, int c)
 
 static void sink_mem(sink *s, const char *p, size_t n)
 {
-    for (size_t i = 0; i < n; i++)
-        sink_byte(s, (unsigned char)p[i]);
+    while (n > 0) {
+        size_t room, k;
+        if (s->n == sizeof s->chunk)
+            sink_flush(s);
+        room = sizeof s->chunk - s->n;
+        k = n < room ? n : room;
+        memcpy(s->chunk + s->n, p, k);
+        s->n += k;
+        p += k;
+        n -= k;
+    }
 }
 
 static void sink_str(sink *s, const char *p) { sink_mem(s, p, strlen(p)); }
 
+/*
+ * The encoding enc_next() yields, but runs of unreserved bytes, most of
+ * any path or query, are copied whole rather than byte by byte.
+ */
 static void sink_encoded(sink *s, span raw, int decode)
 {
-    enc_iter it;
-    int c;
+    const char *p = raw.p, *end = raw.p + raw.n;
 
-    enc_init(&it, raw.p, raw.n, decode);
-    while ((c = enc_next(&it)) >= 0)
-        sink_byte(s, c);
+    while (p < end) {
+        const char *run = p;
+        enc_iter it;
+        while (p < end && is_unreserved((unsigned char)*p))
+            p++;
+        sink_mem(s, run, (size_t)(p - run));
+        if (p == end)
+            break;
+        enc_init(&it, p, (size_t)(end - p), decode);
+        sink_byte(s, enc_next(&it));
+        while (it.npend > 0)
+            sink_byte(s, enc_next(&it));
+        p = it.p;
+    }
 }
 
 /* Header value with surrounding white space cut and inner runs as one ' '. */
 static void sink_trimmed(sink *s, const char *v)
 {
-    int gap = 0, started = 0;
+    int started = 0;
 
-    for (; *v; v++) {
-        if (is_ws((unsigned char)*v)) {
-            gap = started;
-            continue;
-        }
-        if (gap)
+    for (;;) {
+        const char *run;
+        while (is_ws((unsigned char)*v))
+            v++;
+        if (!*v)
+            return;
+        if (started)
             sink_byte(s, ' ');
-        sink_byte(s, (unsigned char)*v);
-        gap = 0;
+        run = v;
+        while (*v && !is_ws((unsigned char)*v))
+            v++;
+        sink_mem(s, run, (size_t)(v - run));
         started = 1;
     }
 }
@@ -479,7 +754,8 @@ static sigv4_status write_query(sink *s, const char *raw, int presigned,
             SIGV4_QUERY_PARAMS_MAX);
         return SIGV4_MALFORMED;
     }
-    qsort(pairs, count, sizeof pairs[0], qpair_cmp);
+    if (count > 1)
+        qsort(pairs, count, sizeof pairs[0], qpair_cmp);
     for (size_t i = 0; i < count; i++) {
         /* a presigned URL cannot sign its own signature */
         if (presigned && enc_cmp(pairs[i].k, sig) == 0)
@@ -503,7 +779,7 @@ static int write_header(sink *s, const sigv4_request *req, span name)
 
     sink_mem(s, name.p, name.n);
     sink_byte(s, ':');
-    for (int i = 0; i < header_count(req); i++) {
+    for (int i = 0, total = header_count(req); i < total; i++) {
         const sigv4_header *h = &req->headers[i];
         if (!name_is(h->name, name.p, name.n))
             continue;
@@ -618,7 +894,7 @@ sigv4_status sigv4_canonical_request(const sigv4_request *req,
     const char *payload = NULL;
     sigv4_status st = SIGV4_ERROR;
 
-    say(why, whylen, "%s", "");
+    clear_why(why, whylen);
     if (!req || !auth || !out || outlen == 0) {
         say(why, whylen, "missing argument");
         goto fail;
@@ -627,9 +903,7 @@ sigv4_status sigv4_canonical_request(const sigv4_request *req,
     st = payload_line(req, 0, body_hex, &payload, why, whylen);
     if (st != SIGV4_OK)
         goto fail;
-    memset(&s, 0, sizeof s);
-    s.out = out;
-    s.cap = outlen;
+    sink_init(&s, out, outlen, NULL);
     st = build_canonical(&s, req, auth, payload, why, whylen);
 fail:
     return st;
@@ -637,30 +911,76 @@ fail:
 
 /* ---- string to sign, key, signature ------------------------------------- */
 
+/* Text assembled into a bounded buffer, always NUL-terminated. */
+typedef struct {
+    char *p;
+    size_t cap, n;
+    int over; /* something did not fit */
+} text;
+
+static void text_put(text *t, const char *s, size_t n)
+{
+    if (t->over || t->cap - t->n <= n) {
+        t->over = 1;
+        return;
+    }
+    memcpy(t->p + t->n, s, n);
+    t->n += n;
+    t->p[t->n] = '\0';
+}
+
+static void text_str(text *t, const char *s) { text_put(t, s, strlen(s)); }
+
+/*
+ * "AWS4-HMAC-SHA256\n<amz_date>\n<date>/<region>/<service>/aws4_request\n
+ * <hex hash>" into out, its length into *len; -1 when it does not fit.
+ * Built by copying: snprintf cost more than the rest of the string.
+ */
 static int sts_format(const sigv4_auth *auth,
                       const unsigned char hash[SHA256_LEN], char *out,
-                      size_t outlen)
+                      size_t outlen, size_t *len)
 {
     char hex[HEX64_SIZE];
-    int n;
+    text t = {out, outlen, 0, 0};
 
     to_hex(hash, SHA256_LEN, hex);
-    n = snprintf(out, outlen, "%s\n%s\n%s/%s/%s/%s\n%s", ALGORITHM,
-                 auth->amz_date, auth->date, auth->region, auth->service,
-                 TERMINATOR, hex);
-    return n < 0 || (size_t)n >= outlen ? -1 : 0;
+    text_str(&t, ALGORITHM "\n");
+    text_str(&t, auth->amz_date);
+    text_put(&t, "\n", 1);
+    text_str(&t, auth->date);
+    text_put(&t, "/", 1);
+    text_str(&t, auth->region);
+    text_put(&t, "/", 1);
+    text_str(&t, auth->service);
+    text_str(&t, "/" TERMINATOR "\n");
+    text_put(&t, hex, SIGV4_SIG_HEX_LEN);
+    *len = t.n;
+    return t.over ? -1 : 0;
 }
 
 int sigv4_string_to_sign(const sigv4_auth *auth, const char *canonical,
                          size_t canonical_len, char *out, size_t outlen)
 {
     unsigned char hash[SHA256_LEN];
+    size_t len;
 
     if (!auth || !canonical || !out)
         return -1;
     if (sha256(canonical, canonical_len, hash) < 0)
         return -1;
-    return sts_format(auth, hash, out, outlen);
+    return sts_format(auth, hash, out, outlen, &len);
+}
+
+/*
+ * Leaves the thread's working context on a fresh start, so the last digest
+ * it finished (a derived key) does not stay in memory until the next one.
+ */
+static void forget_last_digest(void)
+{
+    thread_scratch *s = my_scratch;
+
+    if (s)
+        digest_init(s->md);
 }
 
 int sigv4_signing_key(const char *secret_key, const char *date,
@@ -679,16 +999,39 @@ int sigv4_signing_key(const char *secret_key, const char *date,
         goto fail;
     memcpy(k0, "AWS4", 4);
     memcpy(k0 + 4, secret_key, n);
-    if (hmac(k0, 4 + n, date, a) < 0 || hmac(a, sizeof a, region, b) < 0 ||
-        hmac(b, sizeof b, service, a) < 0 ||
-        hmac(a, sizeof a, TERMINATOR, key) < 0)
+    if (hmac(k0, 4 + n, date, strlen(date), a) < 0 ||
+        hmac(a, sizeof a, region, strlen(region), b) < 0 ||
+        hmac(b, sizeof b, service, strlen(service), a) < 0 ||
+        hmac(a, sizeof a, TERMINATOR, strlen(TERMINATOR), key) < 0)
         goto fail;
     rc = 0;
 fail:
+    forget_last_digest();
     OPENSSL_cleanse(k0, sizeof k0);
     OPENSSL_cleanse(a, sizeof a);
     OPENSSL_cleanse(b, sizeof b);
     return rc;
+}
+
+int sigv4_hmac(const void *key, size_t keylen, const void *msg, size_t n,
+               unsigned char mac[SIGV4_MAC_LEN])
+{
+    int rc;
+
+    if (!mac)
+        return -1;
+    rc = hmac(key, keylen, msg, n, mac);
+    forget_last_digest();
+    return rc;
+}
+
+int sigv4_signature_mac(const unsigned char key[SIGV4_KEY_LEN],
+                        const void *msg, size_t n,
+                        unsigned char mac[SIGV4_MAC_LEN])
+{
+    if (!key || !mac)
+        return -1;
+    return signing_hmac(key, msg, n, mac);
 }
 
 int sigv4_signature(const unsigned char key[SIGV4_KEY_LEN],
@@ -699,7 +1042,7 @@ int sigv4_signature(const unsigned char key[SIGV4_KEY_LEN],
 
     if (!key || !string_to_sign || !hex)
         return -1;
-    if (hmac(key, SIGV4_KEY_LEN, string_to_sign, mac) < 0)
+    if (signing_hmac(key, string_to_sign, strlen(string_to_sign), mac) < 0)
         return -1;
     to_hex(mac, sizeof mac, hex);
     return 0;
@@ -853,10 +1196,14 @@ static int parse_signed_headers(span v, sigv4_auth *out)
 
 static int parse_signature(span v, sigv4_auth *out)
 {
-    if (!is_hex64(v.p, v.n))
+    if (v.n != SIGV4_SIG_HEX_LEN)
         return bad(out, "Signature is not 64 hex digits");
-    for (size_t i = 0; i < v.n; i++)
-        out->signature[i] = HEX_LOWER[hex_val((unsigned char)v.p[i])];
+    for (size_t i = 0; i < v.n; i++) {
+        int d = hex_val((unsigned char)v.p[i]);
+        if (d < 0)
+            return bad(out, "Signature is not 64 hex digits");
+        out->signature[i] = HEX_LOWER[d];
+    }
     out->signature[v.n] = '\0';
     return 0;
 }
@@ -1149,7 +1496,11 @@ static int scope_key(const sigv4_auth *auth, const char *secret,
                              key);
 }
 
-/* The hex signature the request should carry, streamed through SHA-256. */
+/*
+ * The hex signature the request should carry.  The canonical request is
+ * streamed through the thread's working context, which then serves the
+ * key derivation (when there is no given key) and the HMAC in turn.
+ */
 static sigv4_status expected_signature(const sigv4_request *req,
                                        const sigv4_auth *auth,
                                        const char *secret,
@@ -1159,30 +1510,31 @@ static sigv4_status expected_signature(const sigv4_request *req,
                                        size_t whylen)
 {
     sink s;
-    unsigned char hash[SHA256_LEN], key[SIGV4_KEY_LEN];
+    unsigned char hash[SHA256_LEN], key[SIGV4_KEY_LEN], mac[SHA256_LEN];
     char sts[SIGV4_STS_MAX];
+    size_t sts_len;
+    thread_scratch *scr = scratch();
     sigv4_status st = SIGV4_ERROR;
 
-    memset(&s, 0, sizeof s);
     memset(key, 0, sizeof key);
-    s.md = EVP_MD_CTX_new();
-    if (!s.md || EVP_DigestInit_ex(s.md, sha256_algorithm(), NULL) != 1)
+    if (!scr || digest_init(scr->md) < 0)
         goto crypto;
+    sink_init(&s, NULL, 0, scr->md);
     st = build_canonical(&s, req, auth, payload, why, whylen);
     if (st != SIGV4_OK)
         goto fail;
     st = SIGV4_ERROR;
-    if (EVP_DigestFinal_ex(s.md, hash, NULL) != 1 ||
-        sts_format(auth, hash, sts, sizeof sts) < 0 ||
+    if (digest_final(scr->md, hash) < 0 ||
+        sts_format(auth, hash, sts, sizeof sts, &sts_len) < 0 ||
         scope_key(auth, secret, given_key, key) < 0 ||
-        sigv4_signature(key, sts, hex) < 0)
+        signing_hmac(key, sts, sts_len, mac) < 0)
         goto crypto;
+    to_hex(mac, sizeof mac, hex);
     st = SIGV4_OK;
     goto fail;
 crypto:
     say(why, whylen, "cannot compute the signature");
 fail:
-    EVP_MD_CTX_free(s.md);
     OPENSSL_cleanse(key, sizeof key);
     return st;
 }
@@ -1197,7 +1549,7 @@ static sigv4_status verify(const sigv4_request *req, const sigv4_auth *auth,
     const char *payload = NULL;
     sigv4_status st = SIGV4_MALFORMED;
 
-    say(why, whylen, "%s", "");
+    clear_why(why, whylen);
     if (!req || !auth || (!secret && !key)) {
         say(why, whylen, "missing argument");
         goto fail;

@@ -3,7 +3,7 @@
  * one, nothing else is ever served for a different secret or scope, the
  * table stays correct under eviction and concurrent use, and a signature
  * checked with a kept key is accepted or refused exactly as with the
- * secret.
+ * secret, also from several threads at once.
  */
 #include <pthread.h>
 #include <stdio.h>
@@ -341,4 +341,67 @@ TEST(sigv4_verify_key_matches_verify)
     CHECK_STR(why, "missing argument");
     CHECK_INT(sigv4_verify_key(NULL, &s.a, key, NOW, 900, NULL, 0),
               SIGV4_MALFORMED);
+}
+
+/*
+ * Requests of more principals than a thread keeps HMAC states for, each
+ * checked from several threads at once, under its own secret (accepted)
+ * and under the next one's (refused), so every thread keeps changing
+ * keys and both the cache and the per-thread states are exercised.
+ */
+#define VERIFY_SECRETS 6
+#define VERIFY_THREADS 4
+#define VERIFY_ROUNDS 1500
+
+static signed_req verify_reqs[VERIFY_SECRETS];
+static const char *const verify_secrets[VERIFY_SECRETS] = {
+    SECRET, SECRET "2", "other", "fourth-secret", "5", "sixth/secret+"};
+
+typedef struct {
+    unsigned seed;
+    int wrong, checked;
+} verifier;
+
+static void *verify_work(void *arg)
+{
+    verifier *v = arg;
+
+    for (int i = 0; i < VERIFY_ROUNDS; i++) {
+        int k, cached;
+        sigv4_status own, other;
+
+        v->seed = v->seed * 1103515245u + 12345u;
+        k = (int)((v->seed >> 16) % VERIFY_SECRETS);
+        own = verify_cached(&verify_reqs[k], verify_secrets[k], NOW,
+                            &cached);
+        other = verify_cached(&verify_reqs[k],
+                              verify_secrets[(k + 1) % VERIFY_SECRETS], NOW,
+                              &cached);
+        v->wrong += own != SIGV4_OK;
+        v->wrong += other != SIGV4_BAD_SIGNATURE;
+        v->checked += 2;
+    }
+    return NULL;
+}
+
+TEST(signing_cache_concurrent_verification_is_right)
+{
+    pthread_t t[VERIFY_THREADS];
+    verifier v[VERIFY_THREADS];
+    int wrong = 0, checked = 0;
+
+    for (int i = 0; i < VERIFY_SECRETS; i++)
+        CHECK_INT(sign_request(&verify_reqs[i], verify_secrets[i]), 0);
+    signing_cache_clear();
+    for (int i = 0; i < VERIFY_THREADS; i++) {
+        v[i] = (verifier){.seed = (unsigned)i * 104729u + 3u};
+        CHECK_INT(pthread_create(&t[i], NULL, verify_work, &v[i]), 0);
+    }
+    for (int i = 0; i < VERIFY_THREADS; i++) {
+        pthread_join(t[i], NULL);
+        wrong += v[i].wrong;
+        checked += v[i].checked;
+    }
+    CHECK_INT(wrong, 0);
+    CHECK_INT(checked, VERIFY_THREADS * VERIFY_ROUNDS * 2);
 }
