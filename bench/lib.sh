@@ -14,7 +14,10 @@ bench_start() {  # extra server flags...
   "$bin" --listen "127.0.0.1:$port" --store "$dir/bench.db" --log-level warn "$@" 2>"$dir/server.log" &
   pid=$!
   trap 'kill $pid 2>/dev/null; wait $pid 2>/dev/null; rm -rf "$dir"' EXIT
-  until curl -sf "$url/health" >/dev/null; do sleep 0.001; done
+  until curl -sf "$url/health" >/dev/null; do
+    kill -0 "$pid" 2>/dev/null || { cat "$dir/server.log" >&2; exit 1; }
+    sleep 0.001
+  done
   ready_ms=$(( ($(date +%s%N) - start_ns) / 1000000 ))
 }
 

@@ -944,6 +944,30 @@ static void consider(search_run *r, const search_node *leaf, int64_t est)
     r->best_est = est;
 }
 
+static int read_count(sqlite_conn *c, enum search_stmt id, int64_t key,
+                      const char *val, int64_t seq, int64_t *n, bool *found);
+static bool counted_condition(const search_run *r, const search_node *n,
+                              int64_t *key, const char **val);
+
+/* A tag's kept count (migration 007) estimates it without a probe, which
+ * for a tag most cases carry (a security profile's) counts up to the cap
+ * on every search.  Sets *found when there was one. */
+static int kept_estimate(sqlite_conn *c, const search_run *r,
+                         const search_node *leaf, int64_t *est, bool *found)
+{
+    int64_t key;
+    const char *val;
+
+    *found = false;
+    if (leaf->kind != SEARCH_TAG || !counted_condition(r, leaf, &key, &val))
+        return STORE_OK;
+    if (read_count(c, ST_SEARCH_COUNTER, key, val, 0, est, found) != STORE_OK)
+        return STORE_ERROR;
+    if (*found && *est > SQ_SEARCH_PROBE_CAP)
+        *est = SQ_SEARCH_PROBE_CAP;
+    return STORE_OK;
+}
+
 /* Probes the term and each indexable conjunct, keeping the smallest;
  * stops at the first that is small enough to drive anyway. */
 static int find_best(sqlite_conn *c, const store_search_query *q,
@@ -967,9 +991,13 @@ static int find_best(sqlite_conn *c, const store_search_query *q,
     conjuncts_of(q->filter, &conj);
     for (int i = 0; i < conj.count && !(r->best_est >= 0 &&
                                         r->best_est < PROBE_SMALL); i++) {
+        bool kept;
+
         if (!indexable(conj.nodes[i]))
             continue;
-        status = estimate(c, q, r, SQ_DRIVE_LEAF, conj.nodes[i], &est);
+        status = kept_estimate(c, r, conj.nodes[i], &est, &kept);
+        if (status == STORE_OK && !kept)
+            status = estimate(c, q, r, SQ_DRIVE_LEAF, conj.nodes[i], &est);
         if (status != STORE_OK)
             return status;
         /* The probe covered every condition on its field. */
