@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "json_random.h"
 #include "test.h"
 #include "util/jsonw.h"
 
@@ -208,53 +209,6 @@ TEST(jsonw_writes_reals_as_jansson)
         CHECK(dumps_as(json_real(cases[i].value), true, cases[i].text));
 }
 
-/* A deterministic generator, so a failure reproduces. */
-typedef struct {
-    uint64_t state;
-} lcg;
-
-static uint32_t lcg_next(lcg *g)
-{
-    g->state = g->state * 6364136223846793005ull + 1442695040888963407ull;
-    return (uint32_t)(g->state >> 32);
-}
-
-static uint32_t lcg_below(lcg *g, uint32_t n)
-{
-    return lcg_next(g) % n;
-}
-
-static uint64_t lcg_next64(lcg *g)
-{
-    uint64_t high = lcg_next(g);
-    return high << 32 | lcg_next(g);
-}
-
-/* Finite doubles from every corner: raw bit patterns, whole, decimal. */
-static double random_real(lcg *g)
-{
-    for (;;) {
-        double value;
-        uint64_t bits = lcg_next64(g);
-        switch (lcg_below(g, 4)) {
-        case 0:
-            memcpy(&value, &bits, sizeof value);
-            break;
-        case 1:
-            value = (double)(int32_t)lcg_next(g);
-            break;
-        case 2:
-            value = (double)(int32_t)lcg_next(g) / pow(10, lcg_below(g, 12));
-            break;
-        default:
-            value = pow(10, (double)lcg_below(g, 640) - 320);
-            break;
-        }
-        if (isfinite(value))
-            return value;
-    }
-}
-
 TEST(jsonw_random_reals_match_jansson)
 {
     lcg g = {12345};
@@ -412,116 +366,16 @@ TEST(jsonw_grows_past_first_buffer)
     json_decref(array);
 }
 
-static size_t put_utf8(char *out, uint32_t code)
-{
-    if (code < 0x80) {
-        out[0] = (char)code;
-        return 1;
-    }
-    if (code < 0x800) {
-        out[0] = (char)(0xc0 | code >> 6);
-        out[1] = (char)(0x80 | (code & 0x3f));
-        return 2;
-    }
-    if (code < 0x10000) {
-        out[0] = (char)(0xe0 | code >> 12);
-        out[1] = (char)(0x80 | (code >> 6 & 0x3f));
-        out[2] = (char)(0x80 | (code & 0x3f));
-        return 3;
-    }
-    out[0] = (char)(0xf0 | code >> 18);
-    out[1] = (char)(0x80 | (code >> 12 & 0x3f));
-    out[2] = (char)(0x80 | (code >> 6 & 0x3f));
-    out[3] = (char)(0x80 | (code & 0x3f));
-    return 4;
-}
-
-/* Valid UTF-8 of up to 12 characters, weighted toward what needs care. */
-static size_t random_text(lcg *g, char *out)
-{
-    static const char specials[] = {'"', '\\', '/', 0x7f};
-    size_t len = 0;
-
-    for (uint32_t n = lcg_below(g, 13); n > 0; n--) {
-        uint32_t kind = lcg_below(g, 12), code;
-        if (kind < 6)
-            code = 0x20 + lcg_below(g, 0x5f);
-        else if (kind == 6)
-            code = lcg_below(g, 0x20);
-        else if (kind == 7)
-            code = (unsigned char)specials[lcg_below(g, sizeof specials)];
-        else if (kind == 8)
-            code = 0x80 + lcg_below(g, 0x780);
-        else if (kind == 9 || kind == 10) {
-            do
-                code = 0x800 + lcg_below(g, 0xf800);
-            while (code >= 0xd800 && code <= 0xdfff);
-        } else
-            code = 0x10000 + lcg_below(g, 0x100000);
-        len += put_utf8(out + len, code);
-    }
-    return len;
-}
-
-static json_int_t random_integer(lcg *g)
-{
-    switch (lcg_below(g, 4)) {
-    case 0:
-        return (json_int_t)lcg_below(g, 100) - 50;
-    case 1:
-        return lcg_below(g, 2) ? INT64_MIN : INT64_MAX;
-    default:
-        return (json_int_t)lcg_next64(g);
-    }
-}
-
-static json_t *random_value(lcg *g, int depth);
-
-static json_t *random_container(lcg *g, int depth, bool object)
-{
-    json_t *container = object ? json_object() : json_array();
-    char key[64];
-
-    for (uint32_t n = lcg_below(g, 7); n > 0; n--) {
-        json_t *member = random_value(g, depth + 1);
-        if (object)
-            json_object_setn_new(container, key, random_text(g, key), member);
-        else
-            json_array_append_new(container, member);
-    }
-    return container;
-}
-
-static json_t *random_value(lcg *g, int depth)
-{
-    char text[64];
-    uint32_t kind = lcg_below(g, depth < 6 ? 10 : 8);
-
-    switch (kind) {
-    case 0:
-        return json_null();
-    case 1:
-        return json_boolean(lcg_below(g, 2));
-    case 2:
-    case 3:
-        return json_integer(random_integer(g));
-    case 4:
-        return json_real(random_real(g));
-    case 5:
-    case 6:
-    case 7:
-        return json_stringn(text, random_text(g, text));
-    default:
-        return random_container(g, depth, kind == 8);
-    }
-}
+/* Up to 12 characters a string, NUL included: the writer must escape it. */
+static const json_shape shape = {.container_depth = 6, .max_children = 7,
+                                 .max_chars = 13, .nul = true};
 
 TEST(jsonw_random_trees_match_jansson)
 {
     lcg g = {2024};
     for (int i = 0; i < 2000; i++) {
-        json_t *tree = random_container(&g, 0, i % 2 == 0);
-        json_t *scalar = random_value(&g, 6);
+        json_t *tree = random_container(&g, &shape, 0, i % 2 == 0);
+        json_t *scalar = random_value(&g, &shape, 6);
         bool same = tree && scalar && matches_jansson(tree, false) &&
                     matches_jansson(scalar, true);
         json_decref(tree);
