@@ -89,9 +89,10 @@ int api_require_domain(request_ctx *ctx, const char *domain_id)
     size_t key_len = 0, len;
     int rc;
 
-    if (read && domain_id && (key = arena_concat(ctx->arena, "domain\n", ctx->scope.account,
-                                    "\n", ctx->scope.region, "\n", domain_id,
-                                    (char *)NULL))) {
+    if (read && domain_id)
+        key = arena_concat(ctx->arena, "domain\n", ctx->scope.account, "\n",
+                           ctx->scope.region, "\n", domain_id, (char *)NULL);
+    if (key) {
         key_len = strlen(key);
         if ((known = reply_cache_get(cache, key, key_len, &len))) {
             free(known);

@@ -37,15 +37,28 @@ static family_list families_of(const model_service *svc)
     return (family_list){NULL, 0};
 }
 
-api_handler api_handler_for(const model_service *svc, const char *operation)
+/* The binding of svc's operation, and the family table it is in. */
+static const api_binding *binding_of(const model_service *svc,
+                                     const char *operation,
+                                     const api_binding **table)
 {
     family_list fl = families_of(svc);
 
     for (size_t f = 0; f < fl.count; f++)
         for (const api_binding *b = fl.tables[f]; b->operation; b++)
-            if (strcmp(b->operation, operation) == 0)
-                return b->handler;
+            if (strcmp(b->operation, operation) == 0) {
+                *table = fl.tables[f];
+                return b;
+            }
     return NULL;
+}
+
+api_handler api_handler_for(const model_service *svc, const char *operation)
+{
+    const api_binding *table;
+    const api_binding *b = binding_of(svc, operation, &table);
+
+    return b ? b->handler : NULL;
 }
 
 int api_bind_handlers(const model_service *svc, api_handler *handlers)
@@ -71,37 +84,27 @@ void api_mark_writes(const model_service *svc, bool *writes)
     }
 }
 
-static bool in_table(const api_binding *table, const char *operation)
+/* Families whose answers depend on configuration only. */
+static bool is_configuration(const api_binding *table)
 {
-    for (const api_binding *b = table; b->operation; b++)
-        if (strcmp(b->operation, operation) == 0)
-            return true;
-    return false;
+    return table == domains_api || table == fields_api ||
+           table == layouts_api || table == templates_api ||
+           table == events_api || table == case_rules_api;
 }
 
 void api_mark_cached(const model_service *svc, bool *cached, bool *invalidates)
 {
-    static const api_binding *const configuration[] = {
-        domains_api, fields_api, layouts_api, templates_api, events_api,
-        case_rules_api,
-    };
-    static const api_binding *const case_data[] = {cases_api,
-                                                   related_items_api};
     bool writes[APP_MAX_OPERATIONS];
 
     api_mark_writes(svc, writes);
     for (int i = 0; i < svc->operation_count && i < APP_MAX_OPERATIONS; i++) {
-        const char *name = svc->operations[i].name;
-        bool config = false, cases = false;
+        const api_binding *table = NULL;
+        bool case_data;
 
-        if (svc == &model_connectcases) {
-            for (size_t f = 0; f < COUNT_OF(configuration); f++)
-                config = config || in_table(configuration[f], name);
-            for (size_t f = 0; f < COUNT_OF(case_data); f++)
-                cases = cases || in_table(case_data[f], name);
-        }
-        cached[i] = config && !writes[i];
-        invalidates[i] = writes[i] && !cases;
+        binding_of(svc, svc->operations[i].name, &table);
+        case_data = table == cases_api || table == related_items_api;
+        cached[i] = table && is_configuration(table) && !writes[i];
+        invalidates[i] = writes[i] && !case_data;
     }
 }
 

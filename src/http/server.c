@@ -527,9 +527,11 @@ static void run_read(http_request *req, api_handler handler)
     run_handler(ctx, handler);
     if (!key || ctx->error != ERR_NONE)
         return;
-    if (!ctx->reply_body && !(ctx->reply_body = reply_serialise(ctx)))
-        return;
-    ctx->reply_len = strlen(ctx->reply_body);
+    if (!ctx->reply_body) {
+        if (!(ctx->reply_body = reply_serialise(ctx)))
+            return;
+        ctx->reply_len = strlen(ctx->reply_body);
+    }
     reply_cache_put(replies, key, key_len, epoch, ctx->reply_body,
                     ctx->reply_len);
 }
