@@ -787,6 +787,78 @@ class SearchTests(CasesTestCase):
         self.assertEqual(r["totalCount"], 2)
         self.assertEqual(total("team", "red"), 3)
 
+    def test_tag_pages_follow_update_order(self):
+        """A tag filter sorted by last update reads the tag's cases in update
+        order (migration 008): creation, UpdateCase, retagging, untagging and
+        deletion must each move or drop a case, in both directions and with
+        another condition ANDed in."""
+        acct = random_account()  # the class account holds few domains
+        c = self.server.client(account=acct)
+        dom, ids, _, templates = seed_domain(c, 1, SEED + 9)
+        customer = "arn:aws:profile:us-east-1:123456789012:domains/d1/profiles/p1"
+        teams = ["red", "blue"]
+        cases = []
+        for i in range(12):
+            cases.append(c.create_case(
+                domainId=dom, templateId=templates[0],
+                tags={"team": teams[i % 2]} if i % 3 else {},
+                fields=[{"id": "title", "value": sv("t%d" % (i % 4))},
+                        {"id": "customer_id", "value": sv(customer)}])["caseId"])
+
+        def arn(cid):
+            return "arn:aws:cases:us-east-1:%s:domain/%s/case/%s" % (acct, dom, cid)
+
+        for cid in cases[2:6]:
+            c.update_case(domainId=dom, caseId=cid,
+                          fields=[{"id": "title", "value": sv("t9")}])
+        c.tag_resource(arn=arn(cases[0]), tags={"team": "red"})
+        c.tag_resource(arn=arn(cases[1]), tags={"team": "red"})
+        c.untag_resource(arn=arn(cases[4]), tagKeys=["team"])
+        c.delete_case(domainId=dom, caseId=cases[7])
+        c.update_case(domainId=dom, caseId=cases[1],
+                      fields=[{"id": "title", "value": sv("t3")}])
+        c.tag_resource(arn=arn(cases[11]), tags={"team": "red"})  # blue before
+
+        alive = [cid for cid in cases if cid != cases[7]]
+        info = {}
+        for cid in alive:
+            r = c.get_case(domainId=dom, caseId=cid, fields=[
+                {"id": "last_updated_datetime"}, {"id": "title"}])
+            vals = {f["id"]: f["value"]["stringValue"] for f in r["fields"]}
+            info[cid] = (vals["last_updated_datetime"], vals["title"],
+                         (r.get("tags") or {}).get("team"))
+
+        def walk(**kw):
+            out, token = [], None
+            while True:
+                r = c.search_cases(domainId=dom, maxResults=2, fields=[{"id": "title"}],
+                                   **({"nextToken": token} if token else {}), **kw)
+                out += [i["caseId"] for i in r["cases"]]
+                token = r.get("nextToken")
+                if not token:
+                    return out
+
+        def expected(team, title=None, descending=True):
+            # ties in update time fall back to creation order, like case seq
+            rows = [cid for cid in alive if info[cid][2] == team and
+                    (title is None or info[cid][1] == title)]
+            rows.sort(key=lambda cid: (info[cid][0], cases.index(cid)),
+                      reverse=descending)
+            return rows
+
+        for team in teams:
+            tag = {"tag": {"equalTo": {"key": "team", "value": team}}}
+            self.assertEqual(walk(filter=tag), expected(team), team)
+            self.assertEqual(walk(filter=tag, sorts=[{"fieldId": "last_updated_datetime",
+                                                      "sortOrder": "Asc"}]),
+                             expected(team, descending=False), team)
+            both = {"andAll": [tag, {"field": {"equalTo": {
+                "id": "title", "value": sv("t9")}}}]}
+            self.assertEqual(walk(filter=both), expected(team, "t9"), team)
+        self.assertIn(cases[1], expected("red"))
+        self.assertIn(cases[11], expected("red"))
+        self.assertNotIn(cases[4], expected("red") + expected("blue"))
+
     @staticmethod
     def full_search(c, dom, term):
         out, token = [], None

@@ -325,6 +325,43 @@ TEST(search_sql_sort_walk_with_one_sort_seeks_by_row_value)
     json_decref(after);
 }
 
+TEST(search_sql_tag_recency_walks_the_tag_in_update_order)
+{
+    json_t *after = json_pack("[s, I]", "2024-05-01T00:00:00.000Z",
+                              (json_int_t)42);
+    search_node t = tag("team", "red");
+    search_node s = field("status", SEARCH_EQ, "open");
+    search_node *both[] = {&t, &s};
+    search_node and = junction(SEARCH_AND, both, 2);
+    store_search_query q = {.domain_id = "d", .filter = &and, .limit = 25,
+                            .sort_count = 1,
+                            .sorts = {{.field_id = "created",
+                                       .descending = true}}};
+    sq_search_plan p;
+    sq_sql_buf *b;
+
+    plan_init(&p, SQ_DRIVE_TAG_RECENT);
+    p.leaf = &t;
+    p.after = after;
+    b = gen(&q, &p, SQ_SQL_PAGE);
+    CHECK(b);
+    CHECK_STR(b->sql,
+              "SELECT d.case_seq, d.updated FROM tag_recency d WHERE "
+              "d.kkey = ?1 AND d.val = ?2 AND EXISTS (SELECT 1 FROM "
+              "case_values x WHERE x.case_seq = d.case_seq AND x.kkey = ?3 "
+              "AND x.val = ?4) AND (d.updated, d.case_seq) < (?5, ?6) "
+              "ORDER BY d.updated DESC, d.case_seq DESC LIMIT ?7");
+    CHECK_PARAM_INT(b, 1, 20);
+    CHECK_PARAM_TEXT(b, 2, "red");
+    CHECK_PARAM_INT(b, 3, 11);
+    CHECK_PARAM_INT(b, 6, 42);
+    /* Only pages: counts and probes read case_values. */
+    CHECK(!gen(&q, &p, SQ_SQL_COUNT));
+    p.leaf = &s;
+    CHECK(!gen(&q, &p, SQ_SQL_PAGE));
+    json_decref(after);
+}
+
 TEST(search_sql_two_sorts_keyset_honours_nulls)
 {
     json_t *after = json_pack("[f, n, I]", 2.5, (json_int_t)9);

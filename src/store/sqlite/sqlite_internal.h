@@ -134,6 +134,8 @@ typedef enum {
     SQ_DRIVE_LEAF,   /* the rows of one indexable top-level condition */
     SQ_DRIVE_TERM,   /* the full-text matches */
     SQ_DRIVE_SORT,   /* the first sort field's values, in sort order */
+    /* one tag condition's cases, in last-updated order (tag_recency) */
+    SQ_DRIVE_TAG_RECENT,
 } sq_drive;
 
 /* PAGE: seq and sort values of a page; COUNT: count(*) of the matches;
@@ -149,7 +151,7 @@ typedef struct {
     const char *match;       /* FTS5 query of search_term, or NULL */
     bool match_broad;        /* test the term per row, not as a set */
     sq_drive drive;
-    const search_node *leaf; /* SQ_DRIVE_LEAF */
+    const search_node *leaf; /* SQ_DRIVE_LEAF, SQ_DRIVE_TAG_RECENT */
     bool nulls_only;         /* only cases lacking the first sort field */
     const json_t *after;     /* keyset position, or NULL */
     int limit;

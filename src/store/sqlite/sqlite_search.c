@@ -13,13 +13,16 @@
  *      each indexable top-level condition (and the search term) matches;
  *   3. drive from the most selective of them and sort what it yields; or,
  *      when all are broad, walk the first sort field's index in order and
- *      test each case, which stops as soon as the page is full;
+ *      test each case, which stops as soon as the page is full; a page in
+ *      last-updated order with a tag equality walks that tag's cases in
+ *      that order instead (tag_recency, migration 008);
  *   4. the page (cases lacking the first sort field follow, in a second
  *      pass when the walk ran out), the count, the domain's highest seq.
  * Conditions that do not drive are tested per case with primary-key
  * lookups (EXISTS on (case seq, key)), never by scanning a whole key.
- * Counts: every case of a domain and one equality on a SingleSelect option
- * are kept by the triggers; several broad indexable conditions are counted
+ * Counts: every case of a domain, one equality on a SingleSelect option or
+ * a tag, and timestamps per day (for one range) are kept by the triggers;
+ * several broad indexable conditions are counted
  * by intersecting bitmaps of case seqs read from their index ranges; the
  * rest by a COUNT over the driver.
  *
@@ -58,6 +61,9 @@ enum search_stmt {
     ST_SEARCH_MAX_SEQ,
     ST_SEARCH_COUNTER,
     ST_SEARCH_COUNT_AFTER,
+    ST_SEARCH_DAYS_ALL,
+    ST_SEARCH_DAYS_ABOVE,
+    ST_SEARCH_DAYS_BELOW,
     ST_SEARCH__COUNT
 };
 
@@ -84,6 +90,14 @@ static const char *const search_sql[ST_SEARCH__COUNT] = {
     [ST_SEARCH_COUNT_AFTER] =
         "SELECT count(*) FROM case_values WHERE kkey = ?1 AND val = ?2 "
         "AND case_seq > ?3",
+    [ST_SEARCH_DAYS_ALL] =
+        "SELECT coalesce(sum(n), 0) FROM search_day_counts WHERE kkey = ?1",
+    [ST_SEARCH_DAYS_ABOVE] =
+        "SELECT coalesce(sum(n), 0) FROM search_day_counts WHERE kkey = ?1 "
+        "AND day > ?2",
+    [ST_SEARCH_DAYS_BELOW] =
+        "SELECT coalesce(sum(n), 0) FROM search_day_counts WHERE kkey = ?1 "
+        "AND day < ?2",
 };
 
 static sqlite3_stmt *stmt(sqlite_conn *c, enum search_stmt id)
@@ -424,6 +438,12 @@ static int64_t domain_key(const sq_search_plan *p)
     return key_of(p, SQ_KEY_DOMAIN, "");
 }
 
+/* Whether the driving rows come in the order of the first sort. */
+static bool walks_in_order(const sq_search_plan *p)
+{
+    return p->drive == SQ_DRIVE_SORT || p->drive == SQ_DRIVE_TAG_RECENT;
+}
+
 static int64_t sort_key(const gen *g, int i)
 {
     return key_of(g->p, SQ_KEY_FIELD, g->q->sorts[i].field_id);
@@ -431,10 +451,11 @@ static int64_t sort_key(const gen *g, int i)
 
 static void put_from(gen *g, bool with_sorts)
 {
-    put(g->b, g->p->drive == SQ_DRIVE_TERM ? " FROM case_fts d"
-                                           : " FROM case_values d");
+    put(g->b, g->p->drive == SQ_DRIVE_TERM         ? " FROM case_fts d"
+              : g->p->drive == SQ_DRIVE_TAG_RECENT ? " FROM tag_recency d"
+                                                   : " FROM case_values d");
     for (int i = 0; with_sorts && i < g->q->sort_count; i++) {
-        if (i == 0 && g->p->drive == SQ_DRIVE_SORT)
+        if (i == 0 && walks_in_order(g->p))
             continue;
         putf(g->b, " LEFT JOIN case_values s%d ON s%d.case_seq = %s "
                    "AND s%d.kkey = ", i, i, g->seq, i);
@@ -467,6 +488,7 @@ static void put_driver(gen *g, bool scoped)
         return;
     case SQ_DRIVE_LEAF:
     case SQ_DRIVE_SORT:
+    case SQ_DRIVE_TAG_RECENT:
         put(b, "d.kkey = ");
         put_int(b, key_of(g->p, g->drive_kind, g->drive_name));
         break;
@@ -511,7 +533,9 @@ static bool tie_descending(const store_search_query *q)
 /* The SQL of sort value i of a row. */
 static void sort_expr(const gen *g, int i, char *out, size_t outlen)
 {
-    if (i == 0 && g->p->drive == SQ_DRIVE_SORT)
+    if (i == 0 && g->p->drive == SQ_DRIVE_TAG_RECENT)
+        snprintf(out, outlen, "d.updated");
+    else if (i == 0 && g->p->drive == SQ_DRIVE_SORT)
         snprintf(out, outlen, "d.val");
     else
         snprintf(out, outlen, "s%d.val", i);
@@ -525,7 +549,7 @@ static void put_order(gen *g)
     for (int i = 0; i < g->q->sort_count; i++) {
         const char *d = dir(g->q->sorts[i].descending);
         sort_expr(g, i, e, sizeof e);
-        if (i == 0 && g->p->drive == SQ_DRIVE_SORT)
+        if (i == 0 && walks_in_order(g->p))
             putf(g->b, "%s %s, ", e, d);
         else if (!(i == 0 && g->p->nulls_only))
             putf(g->b, "%s IS NULL, %s %s, ", e, e, d);
@@ -545,7 +569,7 @@ static void put_after_term(gen *g, int i, int ref, bool is_null)
         return;
     }
     sort_expr(g, i, e, sizeof e);
-    if (i == 0 && g->p->drive == SQ_DRIVE_SORT)
+    if (i == 0 && walks_in_order(g->p))
         putf(g->b, "%s %s ?%d", e, desc ? "<" : ">", ref);
     else
         putf(g->b, "(%s %s ?%d OR %s IS NULL)", e, desc ? "<" : ">", ref, e);
@@ -598,6 +622,7 @@ static int put_keyset(gen *g)
     int refs[SEARCH_MAX_SORTS + 1];
     int n = g->q->sort_count;
     bool desc0 = n > 0 && g->q->sorts[0].descending;
+    char e[16];
 
     if (!after)
         return 0;
@@ -605,14 +630,15 @@ static int put_keyset(gen *g)
         return -1;
     for (int i = 0; i <= n; i++)
         refs[i] = add_json_param(g->b, json_array_get(after, (size_t)i));
-    if (g->p->drive == SQ_DRIVE_SORT && n == 1) {
+    sort_expr(g, 0, e, sizeof e);
+    if (walks_in_order(g->p) && n == 1) {
         /* One row-value range the index seeks to directly. */
-        putf(g->b, " AND (d.val, d.case_seq) %s (?%d, ?%d)",
+        putf(g->b, " AND (%s, d.case_seq) %s (?%d, ?%d)", e,
              desc0 ? "<" : ">", refs[0], refs[1]);
         return 0;
     }
-    if (g->p->drive == SQ_DRIVE_SORT)
-        putf(g->b, " AND d.val %s ?%d", desc0 ? "<=" : ">=", refs[0]);
+    if (walks_in_order(g->p))
+        putf(g->b, " AND %s %s ?%d", e, desc0 ? "<=" : ">=", refs[0]);
     put_keyset_expr(g, refs, after);
     return 0;
 }
@@ -636,7 +662,8 @@ static void gen_init(gen *g, const store_search_query *q,
     out->overflow = false;
     *g = (gen){.b = out, .q = q, .p = p};
     g->seq = p->drive == SQ_DRIVE_TERM ? "d.rowid" : "d.case_seq";
-    if (p->drive == SQ_DRIVE_LEAF && p->leaf) {
+    if ((p->drive == SQ_DRIVE_LEAF || p->drive == SQ_DRIVE_TAG_RECENT) &&
+        p->leaf) {
         g->drive_kind = node_key_kind(p->leaf);
         g->drive_name = node_key_name(p->leaf);
     } else if (p->drive == SQ_DRIVE_SORT && q->sort_count > 0) {
@@ -669,7 +696,10 @@ int sq_search_sql(const store_search_query *q, const sq_search_plan *p,
 
     gen_init(&g, q, p, out);
     if ((p->drive == SQ_DRIVE_LEAF && !g.drive_name) ||
-        (p->drive == SQ_DRIVE_SORT && q->sort_count == 0) ||
+        (p->drive == SQ_DRIVE_TAG_RECENT &&
+         (!g.drive_name || g.drive_kind != SQ_KEY_TAG || q->sort_count == 0 ||
+          mode != SQ_SQL_PAGE)) ||
+        (walks_in_order(p) && q->sort_count == 0) ||
         ((p->drive == SQ_DRIVE_TERM || p->match_broad) && !p->match))
         return -1;
     switch (mode) {
@@ -1054,8 +1084,37 @@ static bool walk_is_cheaper(const store_search_query *q, const search_run *r)
     return walked * (r->probed + 1) < (double)r->best_est * (r->probed + 2);
 }
 
+static bool nulls_possible(const store_search_query *q, const search_run *r);
+
+/* The tag equality a last-updated page can walk tag_recency for: the one
+ * the plan drives from, or any, when the plan walks the sort field (the
+ * tag's cases are a subset of that walk, in the same order). */
+static const search_node *recency_tag(const store_search_query *q,
+                                      const search_run *r)
+{
+    conjuncts conj;
+
+    if (q->sort_count != 1 || r->plan.nulls_only ||
+        strcmp(q->sorts[0].field_id, "last_updated_datetime") != 0 ||
+        nulls_possible(q, r))
+        return NULL;
+    if (r->plan.drive == SQ_DRIVE_LEAF)
+        return r->plan.leaf->kind == SEARCH_TAG && r->plan.leaf->tag_value
+                   ? r->plan.leaf
+                   : NULL;
+    if (r->plan.drive != SQ_DRIVE_SORT)
+        return NULL;
+    conjuncts_of(q->filter, &conj);
+    for (int i = 0; i < conj.count; i++)
+        if (conj.nodes[i]->kind == SEARCH_TAG && conj.nodes[i]->tag_value)
+            return conj.nodes[i];
+    return NULL;
+}
+
 static void choose_drive(const store_search_query *q, search_run *r)
 {
+    const search_node *tag;
+
     const json_t *after = r->plan.after;
     bool in_nulls = q->sort_count > 0 && after &&
                     json_is_null(json_array_get(after, 0));
@@ -1072,6 +1131,11 @@ static void choose_drive(const store_search_query *q, search_run *r)
         drive_best(r);
     } else {
         r->plan.drive = SQ_DRIVE_DOMAIN;
+    }
+    tag = recency_tag(q, r);
+    if (tag) {
+        r->plan.drive = SQ_DRIVE_TAG_RECENT;
+        r->plan.leaf = tag;
     }
 }
 
@@ -1235,8 +1299,8 @@ static int read_max_seq(sqlite_conn *c, const search_run *r, int64_t *max_seq)
 /* --- counting from kept counts ----------------------------------------------------- */
 
 /* Runs a fixed statement returning one integer, with key and value bound
- * to ?1 and ?2 (and seq to ?3 when positive); *found says whether a row
- * came back. */
+ * to ?1 and ?2 (value unless NULL, seq to ?3 when positive); *found says
+ * whether a row came back. */
 static int read_count(sqlite_conn *c, enum search_stmt id, int64_t key,
                       const char *val, int64_t seq, int64_t *n, bool *found)
 {
@@ -1246,7 +1310,8 @@ static int read_count(sqlite_conn *c, enum search_stmt id, int64_t key,
     if (!s)
         return STORE_ERROR;
     sqlite3_bind_int64(s, 1, key);
-    sq_bind_text(s, 2, val);
+    if (val)
+        sq_bind_text(s, 2, val);
     if (seq > 0)
         sqlite3_bind_int64(s, 3, seq);
     rc = sqlite3_step(s);
@@ -1301,6 +1366,87 @@ static int count_from_counter(sqlite_conn *c, const store_search_query *q,
         status = read_count(c, ST_SEARCH_COUNT_AFTER, key, val,
                             q->snapshot_seq, &later, &found);
     *total = kept - later;
+    *done = status == STORE_OK;
+    return status;
+}
+
+/* --- counting a range from day counts ------------------------------------------ */
+
+#define DAY_LEN 10 /* "YYYY-MM-DD" */
+
+/* The matches of range n among the values of its key that start with
+ * day, the day its bound falls in. */
+static int count_in_day(sqlite_conn *c, search_run *r, const search_node *n,
+                        int64_t key, const char *day, int64_t *count)
+{
+    static const char *const ops[] = {
+        [SEARCH_GT] = ">", [SEARCH_GE] = ">=", [SEARCH_LT] = "<",
+        [SEARCH_LE] = "<="};
+    char next_day[DAY_LEN + 1];
+    sq_sql_buf *b = &r->buf;
+
+    memcpy(next_day, day, sizeof next_day);
+    next_day[DAY_LEN - 1]++; /* ASCII digit: every value of day sorts below */
+    memset(b, 0, offsetof(sq_sql_buf, text));
+    b->text_len = 0;
+    b->overflow = false;
+    put(b, "SELECT count(*) FROM case_values WHERE kkey = ");
+    put_int(b, key);
+    put(b, " AND val >= ");
+    put_text(b, day);
+    put(b, " AND val < ");
+    put_text(b, next_day);
+    putf(b, " AND val %s ", ops[n->op]);
+    put_text(b, n->str);
+    return b->overflow ? STORE_ERROR : run_count(c, b, count);
+}
+
+/*
+ * A lone range on a key whose every value is a counted timestamp (migration
+ * 009): values of a day after the bound's first ten characters all lie
+ * above the bound, those of a day before all below, whatever the bound is,
+ * since strings compare by their bytes from the first; only the day equal
+ * to those ten characters needs its rows read.  Cases created after the
+ * snapshot are not told apart here, so such walks count the usual way.
+ * Sets *done when it applied.
+ */
+static int count_from_days(sqlite_conn *c, const store_search_query *q,
+                           search_run *r, const conjuncts *conj,
+                           int64_t max_seq, int64_t *total, bool *done)
+{
+    const search_node *n = conj->count == 1 ? conj->nodes[0] : NULL;
+    const sq_search_key *k;
+    char day[DAY_LEN + 1] = "";
+    int64_t counted = 0, wide = 0, in_day = 0;
+    bool found, above;
+    size_t len;
+    int status;
+
+    *done = false;
+    if (!n || r->plan.match || n->kind != SEARCH_FIELD || n->blank ||
+        n->numeric || !n->str || n->op == SEARCH_EQ ||
+        n->op == SEARCH_CONTAINS ||
+        (q->snapshot_seq > 0 && q->snapshot_seq < max_seq))
+        return STORE_OK;
+    k = find_key(&r->plan, SQ_KEY_FIELD, n->field_id);
+    if (!k || k->kkey < 0 || k->count <= 0)
+        return STORE_OK;
+    len = strnlen(n->str, DAY_LEN);
+    for (size_t i = 0; i < len; i++)
+        if ((unsigned char)n->str[i] >= 0x80)
+            return STORE_OK; /* keep to bytes the day column holds */
+    memcpy(day, n->str, len);
+    status = read_count(c, ST_SEARCH_DAYS_ALL, k->kkey, NULL, 0, &counted,
+                        &found);
+    if (status != STORE_OK || counted != k->count)
+        return status;
+    above = n->op == SEARCH_GT || n->op == SEARCH_GE;
+    status = read_count(c, above ? ST_SEARCH_DAYS_ABOVE : ST_SEARCH_DAYS_BELOW,
+                        k->kkey, day, 0, &wide, &found);
+    /* A shorter bound is no day: every value is above or below it. */
+    if (status == STORE_OK && len == DAY_LEN)
+        status = count_in_day(c, r, n, k->kkey, day, &in_day);
+    *total = wide + in_day;
     *done = status == STORE_OK;
     return status;
 }
@@ -1442,6 +1588,9 @@ static int count_all(sqlite_conn *c, const store_search_query *q,
         return STORE_OK;
     }
     status = count_from_counter(c, q, r, &conj, max_seq, total, &done);
+    if (status != STORE_OK || done)
+        return status;
+    status = count_from_days(c, q, r, &conj, max_seq, total, &done);
     if (status != STORE_OK || done)
         return status;
     status = count_by_bitmaps(c, q, r, max_seq, total, &done);
