@@ -1451,123 +1451,198 @@ static int count_from_days(sqlite_conn *c, const store_search_query *q,
     return status;
 }
 
-/* --- counting a conjunction of broad conditions -------------------------------- */
+/* --- counting broad filters with sets of case seqs ------------------------------ */
 
 /*
  * Counting row by row costs a random lookup per driver row for every other
- * condition.  When all conditions are indexable and broad, reading each
- * one's index range in order and intersecting sets of case seqs (bitmaps
- * up to the domain's highest seq) costs a sequential read per row instead.
+ * condition, and a filter with no narrow indexable condition (an OR, such
+ * as the tag sets of several security profiles, or a NOT) tests every case
+ * of the domain.  When every leaf of the filter is indexable, reading each
+ * leaf's index range in order into a set of case seqs (a bitmap up to the
+ * domain's highest seq) and combining the sets as the filter does costs a
+ * sequential read per row instead.
  */
 #define BITMAP_MAX_SEQ (INT64_C(1) << 26) /* 8 MiB per bitmap */
 
 typedef struct {
-    uint64_t *have; /* seqs meeting every source read so far */
-    uint64_t *next;
-    size_t words;
-    int sources; /* read so far */
+    sqlite_conn *c;
+    const store_search_query *q;
+    search_run *r;
+    size_t words;      /* of every bitmap: seqs 0 .. max_seq */
+    uint64_t *domain;  /* every case of the domain, read when first needed */
 } seq_sets;
 
-/* Reads the seqs p's driver yields: the first source marks them, later
- * ones keep the marked ones, the last counts them into *count. */
-static int intersect(sqlite_conn *c, const store_search_query *q,
-                     search_run *r, const sq_search_plan *p, seq_sets *set,
-                     bool last, int64_t *count)
+/* Whether every leaf of n can be read from an index. */
+static bool readable_tree(const search_node *n, int depth)
+{
+    if (depth > MAX_DEPTH)
+        return false;
+    if (n->kind == SEARCH_FIELD || n->kind == SEARCH_TAG)
+        return indexable(n);
+    for (int i = 0; i < n->child_count; i++)
+        if (!readable_tree(n->children[i], depth + 1))
+            return false;
+    return n->kind != SEARCH_NOT || n->child_count == 1;
+}
+
+/* Marks in bits the seqs that plan p's driver yields for query q. */
+static int read_seqs(seq_sets *sets, const store_search_query *q,
+                     const sq_search_plan *p, uint64_t *bits)
 {
     sqlite3_stmt *s;
     int rc;
 
-    if (sq_search_sql(q, p, SQ_SQL_SEQS, &r->buf) != 0)
+    if (sq_search_sql(q, p, SQ_SQL_SEQS, &sets->r->buf) != 0)
         return STORE_ERROR;
-    s = prepare_buf(c, &r->buf);
+    s = prepare_buf(sets->c, &sets->r->buf);
     if (!s)
         return STORE_ERROR;
-    if (set->sources > 0)
-        memset(set->next, 0, set->words * sizeof *set->next);
     while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
         uint64_t seq = (uint64_t)sqlite3_column_int64(s, 0);
-        size_t w = (size_t)(seq >> 6);
-        uint64_t bit = UINT64_C(1) << (seq & 63);
-        if (w >= set->words)
-            continue; /* beyond the domain's highest seq: not its case */
-        if (set->sources == 0)
-            set->have[w] |= bit;
-        else if ((set->have[w] & bit) && last)
-            (*count)++;
-        else if (set->have[w] & bit)
-            set->next[w] |= bit;
+        if ((size_t)(seq >> 6) < sets->words) /* else not this domain's */
+            bits[seq >> 6] |= UINT64_C(1) << (seq & 63);
     }
     sq_done(s);
-    if (rc != SQLITE_DONE)
-        return sq_log_error(c, "search count", rc);
-    if (set->sources++ > 0) {
-        uint64_t *t = set->have;
-        set->have = set->next;
-        set->next = t;
-    }
-    return STORE_OK;
+    return rc == SQLITE_DONE ? STORE_OK : sq_log_error(sets->c, "search set", rc);
 }
 
-/* The drivers reading each distinct condition: the term, then one per
- * field or tag (a leaf driver reads every condition on its key); NULL
- * stands for the term. */
-static int bitmap_sources(const search_run *r, const conjuncts *conj,
-                          const search_node **out)
+/* The rows of driver drive (leaf: that condition alone), as a new set. */
+static uint64_t *driver_set(seq_sets *sets, sq_drive drive,
+                            const search_node *leaf)
 {
-    int n = 0;
+    store_search_query alone = {.domain_id = sets->q->domain_id,
+                                .filter = leaf};
+    sq_search_plan p = sets->r->plan;
+    uint64_t *bits = calloc(sets->words, sizeof *bits);
 
-    if (r->plan.match)
-        out[n++] = NULL;
-    for (int i = 0; i < conj->count; i++) {
-        bool seen = false;
-        for (int j = 0; j < i && !seen; j++)
-            seen = same_key(conj->nodes[j], node_key_kind(conj->nodes[i]),
-                            node_key_name(conj->nodes[i]));
-        if (!seen)
-            out[n++] = conj->nodes[i];
-    }
-    return n;
-}
-
-/* Counts by intersecting when that pays (sets *done), see above. */
-static int count_by_bitmaps(sqlite_conn *c, const store_search_query *q,
-                            search_run *r, int64_t max_seq, int64_t *total,
-                            bool *done)
-{
-    const search_node *sources[MAX_CONJUNCTS + 1];
-    sq_search_plan p = r->plan;
-    seq_sets set = {0};
-    conjuncts conj;
-    int n, status = STORE_OK;
-
-    *done = false;
-    conjuncts_of(q->filter, &conj);
-    if (r->best_est < SQ_SEARCH_PROBE_CAP || max_seq <= 0 ||
-        max_seq > BITMAP_MAX_SEQ)
-        return STORE_OK;
-    for (int i = 0; i < conj.count; i++)
-        if (!indexable(conj.nodes[i]))
-            return STORE_OK;
-    n = bitmap_sources(r, &conj, sources);
-    if (n < 2)
-        return STORE_OK;
+    p.drive = drive;
+    p.leaf = leaf;
     p.after = NULL;
     p.nulls_only = false;
-    set.words = (size_t)(max_seq >> 6) + 1;
-    set.have = calloc(set.words, sizeof *set.have);
-    set.next = calloc(set.words, sizeof *set.next);
-    *total = 0;
-    for (int i = 0; set.have && set.next && status == STORE_OK && i < n; i++) {
-        p.drive = sources[i] ? SQ_DRIVE_LEAF : SQ_DRIVE_TERM;
-        p.leaf = sources[i];
-        status = intersect(c, q, r, &p, &set, i == n - 1, total);
+    if (bits && read_seqs(sets, &alone, &p, bits) == STORE_OK)
+        return bits;
+    free(bits);
+    return NULL;
+}
+
+static uint64_t *node_set(seq_sets *sets, const search_node *n);
+
+/* Reads the domain's cases into sets->domain once; false on failure. */
+static bool have_domain(seq_sets *sets)
+{
+    if (!sets->domain)
+        sets->domain = driver_set(sets, SQ_DRIVE_DOMAIN, NULL);
+    return sets->domain != NULL;
+}
+
+/* Every case of the domain, as a new set. */
+static uint64_t *domain_set(seq_sets *sets)
+{
+    uint64_t *bits = have_domain(sets) ? malloc(sets->words * sizeof *bits)
+                                       : NULL;
+
+    if (bits)
+        memcpy(bits, sets->domain, sets->words * sizeof *bits);
+    return bits;
+}
+
+/* AND and OR: the children's sets combined word by word. */
+static uint64_t *junction_set(seq_sets *sets, const search_node *n, bool and)
+{
+    uint64_t *acc = NULL;
+
+    if (n->child_count == 0) /* every case, or none, as the SQL has it */
+        return and ? domain_set(sets) : calloc(sets->words, sizeof *acc);
+    for (int i = 0; i < n->child_count; i++) {
+        uint64_t *child = node_set(sets, n->children[i]);
+        if (!child) {
+            free(acc);
+            return NULL;
+        }
+        if (!acc) {
+            acc = child;
+            continue;
+        }
+        for (size_t w = 0; w < sets->words; w++)
+            acc[w] = and ? acc[w] & child[w] : acc[w] | child[w];
+        free(child);
     }
-    if (!set.have || !set.next)
-        status = STORE_ERROR;
-    free(set.have);
-    free(set.next);
-    *done = status == STORE_OK;
-    return status;
+    return acc;
+}
+
+/* The cases of the domain meeting n. */
+static uint64_t *node_set(seq_sets *sets, const search_node *n)
+{
+    uint64_t *bits;
+
+    switch (n->kind) {
+    case SEARCH_FIELD:
+    case SEARCH_TAG:
+        return driver_set(sets, SQ_DRIVE_LEAF, n);
+    case SEARCH_AND:
+        return junction_set(sets, n, true);
+    case SEARCH_OR:
+        return junction_set(sets, n, false);
+    case SEARCH_NOT:
+        bits = have_domain(sets) ? node_set(sets, n->children[0]) : NULL;
+        for (size_t w = 0; bits && w < sets->words; w++)
+            bits[w] = sets->domain[w] & ~bits[w];
+        return bits;
+    }
+    return NULL;
+}
+
+/* Whether counting by sets pays: the driver is broad or there is none,
+ * and the filter is more than one condition a COUNT reads directly. */
+static bool sets_pay(const store_search_query *q, const search_run *r,
+                     int64_t max_seq)
+{
+    conjuncts conj;
+
+    if (!q->filter || max_seq <= 0 || max_seq > BITMAP_MAX_SEQ ||
+        (r->best_est >= 0 && r->best_est < SQ_SEARCH_PROBE_CAP) ||
+        !readable_tree(q->filter, 0))
+        return false;
+    conjuncts_of(q->filter, &conj);
+    return conj.count > 1 || r->plan.match || !indexable(conj.nodes[0]);
+}
+
+/* Counts by sets when that pays (sets *done), see above. */
+static int count_by_sets(sqlite_conn *c, const store_search_query *q,
+                         search_run *r, int64_t max_seq, int64_t *total,
+                         bool *done)
+{
+    seq_sets sets = {.c = c, .q = q, .r = r,
+                     .words = (size_t)(max_seq >> 6) + 1};
+    uint64_t *bits, *term = NULL;
+    int64_t last = q->snapshot_seq > 0 ? q->snapshot_seq : max_seq;
+
+    *done = false;
+    if (!sets_pay(q, r, max_seq))
+        return STORE_OK;
+    bits = node_set(&sets, q->filter);
+    if (bits && r->plan.match) {
+        term = driver_set(&sets, SQ_DRIVE_TERM, NULL);
+        for (size_t w = 0; term && w < sets.words; w++)
+            bits[w] &= term[w];
+    }
+    if (bits && (!r->plan.match || term)) {
+        *total = 0;
+        for (size_t w = 0; w < sets.words; w++) {
+            uint64_t word = bits[w];
+            int64_t first = (int64_t)w * 64;
+            if (first > last)
+                break;
+            if (last - first < 63) /* cases created after the snapshot */
+                word &= (UINT64_C(1) << (last - first + 1)) - 1;
+            *total += __builtin_popcountll(word);
+        }
+        *done = true;
+    }
+    free(term);
+    free(bits);
+    free(sets.domain);
+    return *done ? STORE_OK : STORE_ERROR;
 }
 
 static int count_all(sqlite_conn *c, const store_search_query *q,
@@ -1593,7 +1668,7 @@ static int count_all(sqlite_conn *c, const store_search_query *q,
     status = count_from_days(c, q, r, &conj, max_seq, total, &done);
     if (status != STORE_OK || done)
         return status;
-    status = count_by_bitmaps(c, q, r, max_seq, total, &done);
+    status = count_by_sets(c, q, r, max_seq, total, &done);
     if (status != STORE_OK || done)
         return status;
 
