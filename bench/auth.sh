@@ -38,9 +38,11 @@ free_port() {
 }
 
 # One server process owns a store file, so each server gets its own copy of
-# the seeded store (copy_store), all with the same content.
-copy_store() {  # destination
-  python3 - "$dir/bench.db" "$1" <<'PY'
+# the seeded store, all with the same content.  The owner keeps its file
+# locked while it runs (src/store/sqlite/sqlite_internal.h, SQ_VFS), so
+# copies are made from seed.db, a copy no server opens.
+copy_store() {  # source destination
+  python3 - "$1" "$2" <<'PY'
 import sqlite3, sys
 src, dst = sqlite3.connect(sys.argv[1]), sqlite3.connect(sys.argv[2])
 src.backup(dst)
@@ -100,7 +102,12 @@ secret=bench-secret-0123456789
 chmod 600 "$dir/credentials"
 signed_port=$(free_port)
 signed_url="http://127.0.0.1:$signed_port"
-copy_store "$dir/signed.db"
+kill "${pids[0]}"
+wait "${pids[0]}" 2>/dev/null || true
+pids=()
+copy_store "$dir/bench.db" "$dir/seed.db"
+start_server "$admin_port" "$dir/bench.db" --auth off
+copy_store "$dir/seed.db" "$dir/signed.db"
 start_server "$signed_port" "$dir/signed.db" --credentials "$dir/credentials"
 
 # request.lua with fixed extra headers (args 4...: "Name: value"), for the
@@ -224,7 +231,7 @@ PY
 start_callgrind() {  # flags...
   local port
   port=$(free_port)
-  copy_store "$dir/callgrind-$port.db"
+  copy_store "$dir/seed.db" "$dir/callgrind-$port.db"
   valgrind --tool=callgrind --callgrind-out-file="$dir/cg.%p" "$bin" \
     --listen "127.0.0.1:$port" --store "$dir/callgrind-$port.db" --log-level warn \
     --account-id "$account" --workers 1 "$@" 2>>"$dir/callgrind.log" &

@@ -775,10 +775,9 @@ static int get_case_parsed(request_ctx *ctx, const store_case *c, json_t *tags)
 }
 
 /* The case's tags are read once: they decide access and are returned. */
-static int get_case(request_ctx *ctx)
+static int get_case_read(request_ctx *ctx, const char *domain_id,
+                         const char *case_id)
 {
-    const char *domain_id = api_input_str(ctx, "domainId");
-    const char *case_id = api_input_str(ctx, "caseId");
     store_case c;
     json_t *tags = NULL;
     int rc;
@@ -801,6 +800,22 @@ static int get_case(request_ctx *ctx)
                    c.fields_len, c.template_id, tags, &ctx->reply_len)))
         rc = get_case_parsed(ctx, &c, tags);
     json_decref(tags);
+    return rc;
+}
+
+/* One read snapshot for the whole answer: the values and the tags are
+ * those of one moment, and the snapshot is taken once rather than per
+ * read. */
+static int get_case(request_ctx *ctx)
+{
+    const char *domain_id = api_input_str(ctx, "domainId");
+    const char *case_id = api_input_str(ctx, "caseId");
+    int rc = store_read_begin(ctx->db);
+
+    if (rc != STORE_OK)
+        return api_store_failed(ctx, rc);
+    rc = get_case_read(ctx, domain_id, case_id);
+    store_read_end(ctx->db);
     return rc;
 }
 

@@ -292,6 +292,24 @@ static int check_element(walk *w, const model_shape *container, json_t *value)
     return check_value(w, container->element, value);
 }
 
+/* Writes "[i]" into out (at least 24 bytes).  Runs for every list element
+ * validated, so it formats by hand rather than through snprintf. */
+static void format_index(char *out, size_t i)
+{
+    char digits[21];
+    int n = 0;
+
+    do {
+        digits[n++] = (char)('0' + i % 10);
+        i /= 10;
+    } while (i);
+    *out++ = '[';
+    while (n)
+        *out++ = digits[--n];
+    *out++ = ']';
+    *out = '\0';
+}
+
 static int check_list(walk *w, const model_shape *shape, json_t *list)
 {
     char index[24];
@@ -301,7 +319,7 @@ static int check_list(walk *w, const model_shape *shape, json_t *list)
     if (check_length(w, shape, (int64_t)json_array_size(list)) < 0)
         return -1;
     for (size_t i = 0; i < json_array_size(list); i++) {
-        snprintf(index, sizeof index, "[%zu]", i);
+        format_index(index, i);
         size_t saved = path_push(w, "", index);
         int rc = check_element(w, shape, json_array_get(list, i));
         path_pop(w, saved);

@@ -155,6 +155,16 @@ int store_tx(store_conn *conn, store_tx_fn fn, void *arg)
     return conn->backend->tx(conn, fn, arg);
 }
 
+int store_read_begin(store_conn *conn)
+{
+    return conn->backend->read_begin(conn);
+}
+
+void store_read_end(store_conn *conn)
+{
+    conn->backend->read_end(conn);
+}
+
 int store_token_key(store_conn *c, unsigned char key[32])
 {
     return c->backend->token_key(c, key);

@@ -102,6 +102,20 @@ typedef int (*store_tx_fn)(store_conn *conn, void *arg);
  */
 int store_tx(store_conn *conn, store_tx_fn fn, void *arg);
 
+/* --- read snapshots ----------------------------------------------------------- */
+
+/*
+ * Each store read alone sees the store as of one moment.  Reads made
+ * between store_read_begin() and store_read_end() on one connection see
+ * it as of the same moment (the first read's), and pay for taking the
+ * snapshot once.  Pairs may nest (only the outermost counts); inside a
+ * write transaction both are no-ops.  Nothing between them may call
+ * store_tx().  store_read_begin returns STORE_OK or a store_status; call
+ * store_read_end only after it succeeded.
+ */
+int store_read_begin(store_conn *conn);
+void store_read_end(store_conn *conn);
+
 /* --- server metadata -------------------------------------------------------- */
 
 /*

@@ -2,11 +2,13 @@
 write that changes what they show must be visible to the next read, from any
 connection, and a second server on the same store must be refused."""
 
+import os
+import sqlite3
 import subprocess
 import threading
 import unittest
 
-from harness import BIN, CasesTestCase, Server
+from harness import BIN, CasesTestCase, Server, make_client
 
 
 class ReplyCacheTests(CasesTestCase):
@@ -163,6 +165,31 @@ class OneServerPerStoreTests(unittest.TestCase):
         finally:
             first.stop()
             first.cleanup()
+
+    def test_store_is_closed_to_other_processes_while_served(self):
+        # The server locks the file for its process and keeps the WAL index
+        # in its own memory (no -shm file): transactions need no fcntl().
+        srv = Server().start()
+        try:
+            make_client(srv.endpoint).create_domain(name="owned")
+            self.assertFalse(os.path.exists(srv.store + "-shm"))
+            other = sqlite3.connect(srv.store, timeout=0)
+            try:
+                with self.assertRaisesRegex(sqlite3.OperationalError, "locked"):
+                    other.execute("SELECT count(*) FROM sqlite_master").fetchone()
+            finally:
+                other.close()
+            self.assertTrue(srv.alive())
+            srv.stop()
+            other = sqlite3.connect(srv.store, timeout=0)
+            try:
+                self.assertEqual(other.execute(
+                    "SELECT count(*) FROM records WHERE name = 'owned'").fetchone()[0], 1)
+            finally:
+                other.close()
+        finally:
+            srv.stop()
+            srv.cleanup()
 
 
 if __name__ == "__main__":

@@ -97,6 +97,12 @@ TEST(validate_table_over_the_cases_model)
         {"CreateCaseRequest",
          "{\"domainId\":\"d\",\"templateId\":\"t\",\"fields\":[{\"value\":{\"stringValue\":\"a\"}}]}",
          PREFIX "fields[0].id" BROKE "Member must not be null"},
+        /* a list index of more than one digit */
+        {"GetCaseRequest",
+         "{\"domainId\":\"d\",\"caseId\":\"c\",\"fields\":[{\"id\":\"a\"},{\"id\":\"a\"},"
+         "{\"id\":\"a\"},{\"id\":\"a\"},{\"id\":\"a\"},{\"id\":\"a\"},{\"id\":\"a\"},"
+         "{\"id\":\"a\"},{\"id\":\"a\"},{\"id\":\"a\"},{}]}",
+         PREFIX "fields[10].id" BROKE "Member must not be null"},
         {"CreateCaseRequest", "{\"domainId\":\"d\",\"templateId\":\"t\",\"fields\":[null]}",
          PREFIX "fields[0]" BROKE "Member must not be null"},
         {"CreateCaseRequest", "{\"domainId\":\"d\",\"templateId\":\"t\",\"fields\":{}}",

@@ -20,6 +20,19 @@
 #define SQ_SLOTS_COMMIT 256  /* sqlite_commit.c */
 #define SQ_SLOT_COUNT 320
 
+/*
+ * The VFS every connection of a store opens it with.  One casesd process
+ * owns a store file (sqlite_commit.c, lock_store), so SQLite's locks need
+ * not reach other processes: "unix-excl" takes one exclusive lock on the
+ * file for the process and keeps the WAL index in process memory, and
+ * connections then begin and end transactions without a system call.
+ * (Plain "unix" locks and unlocks a byte of the -shm file with fcntl() at
+ * every read transaction.)  Every connection of a process to the file must
+ * use it, or their POSIX locks would undo each other's.  Other processes
+ * cannot open the file while casesd has it open.
+ */
+#define SQ_VFS "unix-excl"
+
 /* sqlite_commit.c: batched write transactions, one queue per store. */
 typedef struct sq_shared sq_shared;
 void *sq_open_shared(const char *path, char *err, size_t errlen);
@@ -37,6 +50,10 @@ typedef struct sqlite_conn_s {
     struct sqlite_conn_s *redirect;
     sqlite3 *db;
     sqlite3_stmt *stmts[SQ_SLOT_COUNT];
+    /* store_read_begin nesting, and whether the outermost began the
+     * read transaction (so its store_read_end ends it) */
+    int read_depth;
+    bool read_own;
 } sqlite_conn;
 
 static inline sqlite_conn *as_sqlite(store_conn *conn)
@@ -52,6 +69,11 @@ sqlite3_stmt *sq_stmt(sqlite_conn *c, int slot, const char *sql);
 void sq_done(sqlite3_stmt *s);
 /* Steps a statement that returns no rows and resets it. */
 int sq_run(sqlite_conn *c, sqlite3_stmt *s, const char *what);
+/* Begins a read transaction (deferred: a snapshot, never the write lock)
+ * unless c is in a transaction already; *own says whether it began one,
+ * which sq_read_end(c, *own) then ends. */
+int sq_read_begin(sqlite_conn *c, bool *own);
+void sq_read_end(sqlite_conn *c, bool own);
 /* Maps a SQLite result code to a store_status. */
 int sq_status_of(int rc);
 /* sq_status_of(rc), logging unexpected failures with what. */

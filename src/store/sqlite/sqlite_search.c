@@ -54,8 +54,6 @@
 #define MATCH_MAX 2048
 
 enum search_stmt {
-    ST_SEARCH_BEGIN,
-    ST_SEARCH_COMMIT,
     ST_SEARCH_KEY,
     ST_SEARCH_CASE,
     ST_SEARCH_MAX_SEQ,
@@ -73,9 +71,6 @@ _Static_assert(ST_SEARCH__COUNT + LRU_SIZE <= 64,
                "search statements overflow their slots");
 
 static const char *const search_sql[ST_SEARCH__COUNT] = {
-    /* Deferred: a read snapshot, never the write lock. */
-    [ST_SEARCH_BEGIN] = "BEGIN",
-    [ST_SEARCH_COMMIT] = "COMMIT",
     [ST_SEARCH_KEY] =
         "SELECT kkey, n FROM search_keys WHERE account = ?1 AND region = ?2 "
         "AND domain_id = ?3 AND kind = ?4 AND name = ?5",
@@ -1718,24 +1713,6 @@ static int search(sqlite_conn *c, const store_scope *scope,
     return status;
 }
 
-static int read_begin(sqlite_conn *c, bool *own)
-{
-    sqlite3_stmt *s;
-
-    *own = sqlite3_get_autocommit(c->db) != 0;
-    if (!*own)
-        return STORE_OK;
-    s = stmt(c, ST_SEARCH_BEGIN);
-    return s ? sq_run(c, s, "search begin") : STORE_ERROR;
-}
-
-static void read_end(sqlite_conn *c, bool own)
-{
-    sqlite3_stmt *s = own ? stmt(c, ST_SEARCH_COMMIT) : NULL;
-    if (s)
-        sq_run(c, s, "search end");
-}
-
 int sq_cases_search(store_conn *conn, const store_scope *scope,
                     const store_search_query *q, store_search_cb cb, void *arg,
                     int64_t *total, int64_t *max_seq)
@@ -1748,12 +1725,12 @@ int sq_cases_search(store_conn *conn, const store_scope *scope,
 
     if (!r)
         return STORE_ERROR;
-    status = read_begin(c, &own);
+    status = sq_read_begin(c, &own);
     if (status == STORE_OK)
         status = search(c, scope, q, r, &total_v, &max_v);
     for (int i = 0; status == STORE_OK && i < r->row_count; i++)
         status = emit_case(c, q, &r->rows[i], cb, arg);
-    read_end(c, own);
+    sq_read_end(c, own);
     if (status == STORE_OK) {
         if (total)
             *total = total_v;

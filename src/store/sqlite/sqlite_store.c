@@ -41,6 +41,9 @@ enum stmt_id {
     ST_TAG_PUT,
     ST_TAG_REMOVE,
     ST_TAGS_PURGE,
+    ST_READ_BEGIN,
+    ST_READ_COMMIT,
+    ST_READ_ROLLBACK,
     ST__COUNT
 };
 
@@ -103,6 +106,9 @@ static const char *const stmt_sql[ST__COUNT] = {
     /* '/' + 1 == '0': the range holds exactly the ARNs below arn + "/". */
     [ST_TAGS_PURGE] = "DELETE FROM tags WHERE arn = ?1 OR "
                       "(arn >= ?1 || '/' AND arn < ?1 || '0')",
+    [ST_READ_BEGIN] = "BEGIN",
+    [ST_READ_COMMIT] = "COMMIT",
+    [ST_READ_ROLLBACK] = "ROLLBACK",
 };
 
 /* The statement id, prepared on first use; NULL on failure (logged). */
@@ -174,6 +180,19 @@ fail:
     return STORE_ERROR;
 }
 
+/*
+ * SQLite's memory statistics take one process-wide mutex around every
+ * allocation and free, which the event threads then contend for on every
+ * read; casesd reads no statistics and sets no heap limit.  The setting
+ * applies only before the library is first used (later it fails, and
+ * changes nothing), so it is made before the first connection opens.
+ */
+static void *sq_open(const char *path, char *err, size_t errlen)
+{
+    sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0);
+    return sq_open_shared(path, err, errlen);
+}
+
 static void sq_disconnect(store_conn *conn)
 {
     sqlite_conn *c = as_sqlite(conn);
@@ -196,7 +215,7 @@ static store_conn *sq_connect(const char *path, void *shared, bool first,
         return NULL;
     c->base.backend = &sqlite_backend;
     c->shared = shared;
-    if (sqlite3_open_v2(path, &c->db, flags, NULL) != SQLITE_OK) {
+    if (sqlite3_open_v2(path, &c->db, flags, SQ_VFS) != SQLITE_OK) {
         snprintf(err, errlen, "cannot open %s: %s", path,
                  c->db ? sqlite3_errmsg(c->db) : "out of memory");
         goto fail;
@@ -220,6 +239,63 @@ static store_conn *sq_connect(const char *path, void *shared, bool first,
 fail:
     sq_disconnect(&c->base);
     return NULL;
+}
+
+/* --- read snapshots ------------------------------------------------------------- */
+
+int sq_read_begin(sqlite_conn *c, bool *own)
+{
+    sqlite3_stmt *s;
+    int status;
+
+    *own = false;
+    if (!sqlite3_get_autocommit(c->db))
+        return STORE_OK;
+    s = stmt(c, ST_READ_BEGIN);
+    status = s ? sq_run(c, s, "begin read") : STORE_ERROR;
+    *own = status == STORE_OK;
+    return status;
+}
+
+void sq_read_end(sqlite_conn *c, bool own)
+{
+    sqlite3_stmt *s;
+
+    if (!own)
+        return;
+    if ((s = stmt(c, ST_READ_COMMIT)))
+        sq_run(c, s, "end read");
+    /* A transaction left open would pin the log against checkpoints and
+     * fail the connection's next BEGIN. */
+    if (!sqlite3_get_autocommit(c->db) && (s = stmt(c, ST_READ_ROLLBACK)))
+        sq_run(c, s, "end read");
+}
+
+/* store_read_begin: depth is kept on the pooled connection itself, which
+ * only its holder uses (as_sqlite may point elsewhere during a batch). */
+static int sq_snapshot_begin(store_conn *conn)
+{
+    sqlite_conn *held = (sqlite_conn *)conn;
+    bool own = false;
+    int status = STORE_OK;
+
+    if (held->read_depth == 0)
+        status = sq_read_begin(as_sqlite(conn), &own);
+    if (status != STORE_OK)
+        return status;
+    if (held->read_depth++ == 0)
+        held->read_own = own;
+    return STORE_OK;
+}
+
+static void sq_snapshot_end(store_conn *conn)
+{
+    sqlite_conn *held = (sqlite_conn *)conn;
+
+    if (held->read_depth == 0 || --held->read_depth > 0)
+        return;
+    sq_read_end(as_sqlite(conn), held->read_own);
+    held->read_own = false;
 }
 
 /* --- metadata ----------------------------------------------------------------- */
@@ -637,11 +713,13 @@ static int sq_tags_purge(store_conn *conn, const char *arn)
 
 const store_backend sqlite_backend = {
     .name = "sqlite",
-    .open_shared = sq_open_shared,
+    .open_shared = sq_open,
     .close_shared = sq_close_shared,
     .connect = sq_connect,
     .disconnect = sq_disconnect,
     .tx = sq_tx,
+    .read_begin = sq_snapshot_begin,
+    .read_end = sq_snapshot_end,
     .token_key = sq_token_key,
     .record_insert = sq_record_insert,
     .record_update = sq_record_update,
