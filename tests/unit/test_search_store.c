@@ -3,6 +3,8 @@
 #include <stdlib.h>
 #include <unistd.h>
 
+#include <sqlite3.h>
+
 #include "store/store.h"
 #include "test.h"
 
@@ -687,5 +689,61 @@ TEST(search_store_statement_cache_evicts_and_reprepares)
             CHECK_INT(total, 3);
         }
     }
+    fixture_close(&f);
+}
+
+/* Segments of the full-text index, read through a connection of the
+ * test's own; -1 on failure. */
+static int fts_segments(const char *path)
+{
+    sqlite3 *db = NULL;
+    sqlite3_stmt *s = NULL;
+    int n = -1;
+
+    if (sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY, NULL) == SQLITE_OK &&
+        sqlite3_prepare_v2(db, "SELECT count(DISTINCT segid) FROM case_fts_idx",
+                           -1, &s, NULL) == SQLITE_OK &&
+        sqlite3_step(s) == SQLITE_ROW)
+        n = sqlite3_column_int(s, 0);
+    sqlite3_finalize(s);
+    sqlite3_close(db);
+    return n;
+}
+
+/* Each write batch adds a segment to the full-text index; the background
+ * merge (sqlite_commit.c) must bring them down to a few, soon after the
+ * writes stop, and searches must find the same cases throughout. */
+TEST(search_store_full_text_merged_in_background)
+{
+    enum { CASES = 200, WAIT_MS = 10000, MAX_SEGMENTS = 2 };
+    fixture f = {0};
+    store_search_query q = {.domain_id = "d1"};
+    int segments = -1;
+    int64_t total = -1;
+    char id[32];
+
+    CHECK(fixture_open(&f));
+    for (int i = 0; i < CASES; i++) { /* one batch each: one thread */
+        json_t *fields = json_pack(
+            "{s:o}", "title", str_value(i % 50 ? "common words" : "rare qoph"));
+        snprintf(id, sizeof id, "c%03d", i);
+        CHECK(add_case(&f, "d1", id, fields) > 0);
+    }
+    for (int waited = 0; waited < WAIT_MS; waited += 100) {
+        segments = fts_segments(f.path);
+        if (segments >= 0 && segments <= MAX_SEGMENTS)
+            break;
+        usleep(100 * 1000);
+    }
+    if (segments < 0 || segments > MAX_SEGMENTS)
+        fprintf(stderr, "full-text segments after %d ms: %d\n", WAIT_MS, segments);
+    CHECK(segments >= 0 && segments <= MAX_SEGMENTS);
+    q.search_term = "qoph";
+    SEARCH_IDS(&f, &q, "c000,c050,c100,c150");
+    q.search_term = "commo";
+    q.want_total = true;
+    q.limit = 1;
+    CHECK(run(&f, &q, &total, NULL) != NULL);
+    CHECK_INT(total, CASES - CASES / 50);
     fixture_close(&f);
 }

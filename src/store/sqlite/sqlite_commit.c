@@ -23,6 +23,16 @@
  * leader does) and with automatic checkpoints off: a checkpointer thread
  * with a connection of its own runs passive checkpoints, which never block
  * writers, every CHECKPOINT_EVERY_BATCHES batches or CHECKPOINT_IDLE_MS.
+ *
+ * The same thread merges the full-text index.  Every batch adds a small
+ * FTS5 segment to case_fts (sq_fts_flush), and a searchTerm probes each
+ * segment, so after each checkpoint the thread runs FTS5 'merge' in steps
+ * of MERGE_STEP_PAGES pages until a step finds nothing to merge or
+ * MERGE_BUDGET_MS is spent (then it comes back after MERGE_PAUSE_MS).  A
+ * step is one short write transaction taken as a turn of leadership: the
+ * writers queued meanwhile wait for it, as for a batch, and go next, so a
+ * step never sleeps in SQLite's busy handler and never starves writers.
+ * The write path itself no longer merges (migration 010).
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -41,6 +51,12 @@
 #define BEGIN_ATTEMPTS 50
 #define CHECKPOINT_EVERY_BATCHES 200
 #define CHECKPOINT_IDLE_MS 1000
+/* A step of 16 pages holds writers up ~4 ms on a 1M-case store; FTS5
+ * ends a step only between terms, so one that reaches a common term's
+ * doclist writes all of it (hundreds of pages) regardless. */
+#define MERGE_STEP_PAGES 16
+#define MERGE_BUDGET_MS 100
+#define MERGE_PAUSE_MS 100
 
 typedef struct tx_request {
     sqlite_conn *conn;
@@ -236,45 +252,195 @@ int sq_tx(store_conn *conn, store_tx_fn fn, void *arg)
     return me.result;
 }
 
-/* --- checkpoints ---------------------------------------------------------------- */
+/* --- checkpoints and full-text merges ------------------------------------------- */
 
-static void checkpoint_now(sqlite3 **db, const char *path)
+/* The checkpointer's own connection and the statements of a merge step. */
+typedef struct {
+    sqlite3 *db;
+    sqlite3_stmt *begin, *merge, *commit;
+} bg_conn;
+
+/* Changed rows that mark a step as one that went through a common term's
+ * doclist: a plain step changes about 2-3 rows per page. */
+#define MERGE_BIG_STEP_CHANGES (8 * MERGE_STEP_PAGES)
+
+static void bg_close(bg_conn *b)
 {
-    int frames = 0, copied = 0;
+    sqlite3_finalize(b->begin);
+    sqlite3_finalize(b->merge);
+    sqlite3_finalize(b->commit);
+    sqlite3_close(b->db);
+    *b = (bg_conn){0};
+}
 
-    if (!*db) {
-        if (sqlite3_open_v2(path, db, SQLITE_OPEN_READWRITE, NULL) != SQLITE_OK) {
-            sqlite3_close(*db);
-            *db = NULL;
-            return;
-        }
-        sqlite3_busy_timeout(*db, 1000);
+static bool bg_prepare(sqlite3 *db, const char *sql, sqlite3_stmt **s)
+{
+    return sqlite3_prepare_v2(db, sql, -1, s, NULL) == SQLITE_OK;
+}
+
+/* Opens the connection on first use; false if the store cannot be
+ * opened (tried again at the next wake). */
+static bool bg_open(bg_conn *b, const char *path)
+{
+    if (b->db)
+        return true;
+    if (sqlite3_open_v2(path, &b->db, SQLITE_OPEN_READWRITE, SQ_VFS) !=
+        SQLITE_OK)
+        goto fail;
+    sqlite3_busy_timeout(b->db, 1000);
+    /* As on the pooled connections: a merge step's COMMIT must not fsync
+     * (see merge_step), and checkpoints are this thread's own. */
+    if (sqlite3_exec(b->db, "PRAGMA synchronous = NORMAL; "
+                            "PRAGMA wal_autocheckpoint = 0", NULL, NULL,
+                     NULL) != SQLITE_OK ||
+        !bg_prepare(b->db, "BEGIN IMMEDIATE", &b->begin) ||
+        !bg_prepare(b->db, "INSERT INTO case_fts (case_fts, rank) VALUES "
+                           "('merge', ?)", &b->merge) ||
+        !bg_prepare(b->db, "COMMIT", &b->commit))
+        goto fail;
+    sqlite3_bind_int(b->merge, 1, MERGE_STEP_PAGES); /* kept across resets */
+    return true;
+fail:
+    fprintf(stderr, "sqlite: background connection to %s: %s\n", path,
+            b->db ? sqlite3_errmsg(b->db) : "out of memory");
+    bg_close(b);
+    return false;
+}
+
+static int step_once(sqlite3_stmt *s)
+{
+    int rc = sqlite3_step(s);
+    sqlite3_reset(s);
+    return rc;
+}
+
+/*
+ * One merge step of at most about MERGE_STEP_PAGES pages, in a write
+ * transaction of its own.  Returns the rows it changed: at most 1 (the
+ * merge command itself) when no level had usermerge segments to merge, or
+ * when it failed.
+ *
+ * The COMMIT is not fsynced.  Losing it to a power failure is harmless:
+ * the log keeps it atomic, and without it the index holds the same
+ * documents in the segments it had before.  The next batch's fsync of the
+ * log makes it durable anyway.
+ */
+static sqlite3_int64 merge_step(bg_conn *b)
+{
+    sqlite3_int64 before = sqlite3_total_changes64(b->db);
+
+    if (step_once(b->begin) != SQLITE_DONE)
+        return 0;
+    if (step_once(b->merge) != SQLITE_DONE || step_once(b->commit) != SQLITE_DONE) {
+        fprintf(stderr, "sqlite: merging the full-text index: %s\n",
+                sqlite3_errmsg(b->db));
+        sqlite3_exec(b->db, "ROLLBACK", NULL, NULL, NULL);
+        return 0;
     }
-    sqlite3_wal_checkpoint_v2(*db, NULL, SQLITE_CHECKPOINT_PASSIVE, &frames,
-                              &copied);
+    return sqlite3_total_changes64(b->db) - before;
+}
+
+/* Waits for a turn to write: no batch running, and when writers are
+ * queued, one batch of theirs let through first, so steps and batches
+ * alternate under load.  Called with sh->lock held; false when stopping. */
+static bool take_turn(sq_shared *sh)
+{
+    uint64_t seen = sh->batches;
+
+    while (!sh->stopping &&
+           (sh->leading || (sh->head && sh->batches == seen)))
+        pthread_cond_wait(&sh->changed, &sh->lock);
+    if (sh->stopping)
+        return false;
+    sh->leading = true;
+    return true;
+}
+
+static void end_turn(sq_shared *sh)
+{
+    sh->leading = false;
+    pthread_cond_broadcast(&sh->changed);
+}
+
+static long ms_since(const struct timespec *t0)
+{
+    struct timespec now;
+
+    clock_gettime(CLOCK_MONOTONIC, &now);
+    return (now.tv_sec - t0->tv_sec) * 1000L +
+           (now.tv_nsec - t0->tv_nsec) / 1000000L;
+}
+
+/*
+ * Merges the full-text index step by step until a step finds nothing to
+ * merge or MERGE_BUDGET_MS is spent.  A step that went through a common
+ * term's doclist ends right after it, and until more is written after it,
+ * a search for any later term reads all of that doclist's pages (no term
+ * starts on them, so the segment's b-tree cannot skip them): such a step is
+ * always followed by another, budget or not.  Called and returns with
+ * sh->lock held; true when some step did work (more may be left).
+ */
+static bool merge_fts(sq_shared *sh, bg_conn *b)
+{
+    struct timespec start;
+    sqlite3_int64 changed = 0;
+    bool worked = false;
+
+    clock_gettime(CLOCK_MONOTONIC, &start);
+    while ((ms_since(&start) < MERGE_BUDGET_MS ||
+            changed > MERGE_BIG_STEP_CHANGES) &&
+           take_turn(sh)) {
+        pthread_mutex_unlock(&sh->lock);
+        changed = merge_step(b);
+        pthread_mutex_lock(&sh->lock);
+        end_turn(sh);
+        if (changed <= 1)
+            break;
+        worked = true;
+    }
+    return worked;
+}
+
+/* Waits until a checkpoint is due, or, while there is merging to do, for
+ * MERGE_PAUSE_MS.  Called with sh->lock held. */
+static void wait_for_work(sq_shared *sh, bool merging)
+{
+    long ms = merging ? MERGE_PAUSE_MS : CHECKPOINT_IDLE_MS;
+    struct timespec until;
+
+    clock_gettime(CLOCK_REALTIME, &until);
+    until.tv_sec += ms / 1000;
+    until.tv_nsec += (ms % 1000) * 1000000L;
+    if (until.tv_nsec >= 1000000000L) {
+        until.tv_sec++;
+        until.tv_nsec -= 1000000000L;
+    }
+    if (!sh->stopping && sh->batches - sh->checkpointed < CHECKPOINT_EVERY_BATCHES)
+        pthread_cond_timedwait(&sh->checkpoint_due, &sh->lock, &until);
 }
 
 static void *checkpointer_main(void *arg)
 {
     sq_shared *sh = arg;
-    sqlite3 *db = NULL;
+    bg_conn b = {0};
+    bool merging = true; /* the store may have been left unmerged */
 
     pthread_mutex_lock(&sh->lock);
     while (!sh->stopping) {
-        struct timespec until;
-        clock_gettime(CLOCK_REALTIME, &until);
-        until.tv_sec += CHECKPOINT_IDLE_MS / 1000;
-        if (sh->batches - sh->checkpointed < CHECKPOINT_EVERY_BATCHES)
-            pthread_cond_timedwait(&sh->checkpoint_due, &sh->lock, &until);
-        if (sh->stopping || sh->batches == sh->checkpointed)
+        wait_for_work(sh, merging);
+        if (sh->stopping || (sh->batches == sh->checkpointed && !merging))
             continue;
         sh->checkpointed = sh->batches;
         pthread_mutex_unlock(&sh->lock);
-        checkpoint_now(&db, sh->db_path);
+        bool ready = bg_open(&b, sh->db_path);
+        if (ready)
+            sqlite3_wal_checkpoint_v2(b.db, NULL, SQLITE_CHECKPOINT_PASSIVE,
+                                      NULL, NULL);
         pthread_mutex_lock(&sh->lock);
+        merging = ready && merge_fts(sh, &b);
     }
     pthread_mutex_unlock(&sh->lock);
-    sqlite3_close(db);
+    bg_close(&b);
     return NULL;
 }
 
@@ -352,6 +518,7 @@ void sq_close_shared(void *shared)
         pthread_mutex_lock(&sh->lock);
         sh->stopping = true;
         pthread_cond_signal(&sh->checkpoint_due);
+        pthread_cond_broadcast(&sh->changed); /* a merge waiting its turn */
         pthread_mutex_unlock(&sh->lock);
         pthread_join(sh->checkpointer, NULL);
     }
