@@ -340,19 +340,72 @@ typedef struct {
     bool more;      /* a case beyond the page matched */
 } search_walk;
 
+/* Values of a case read without parsing the rest (more parse it whole). */
+#define MEMBERS_ON_STACK 64
+
+/* The value of member id among the n members m, parsed (new reference),
+ * or NULL when absent. */
+static json_t *member_value(const jsonr_member *m, int n, const char *id)
+{
+    size_t len = strlen(id);
+
+    for (int i = 0; i < n; i++)
+        if (m[i].key_len == len && memcmp(m[i].key, id, len) == 0)
+            return jsonr_parse(m[i].value, m[i].value_len,
+                               JSONR_JANSSON_DEPTH, NULL);
+    return NULL;
+}
+
+/* The stored values as a parsed object when they cannot be read member by
+ * member: too many, or a key with escapes (new reference); NULL when they
+ * can, or on failure (*failed). */
+static json_t *whole_when_needed(const store_case *c, const jsonr_member *m,
+                                 int n, bool *failed)
+{
+    bool whole = n < 0;
+    json_t *all;
+
+    for (int i = 0; i < n && !whole; i++)
+        whole = memchr(m[i].key, '\\', m[i].key_len) != NULL;
+    if (!whole)
+        return NULL;
+    all = jsonr_parse(c->fields_text, c->fields_len, JSONR_JANSSON_DEPTH,
+                      NULL);
+    *failed = all == NULL;
+    return all;
+}
+
+/* The projected values of c that are set, from its stored JSON text (new
+ * reference), or NULL. */
+static json_t *projected_fields(const search_request *s, const store_case *c)
+{
+    jsonr_member m[MEMBERS_ON_STACK];
+    int n = jsonr_members(c->fields_text, c->fields_len, m, MEMBERS_ON_STACK);
+    bool failed = false;
+    json_t *all = whole_when_needed(c, m, n, &failed);
+    json_t *fields = failed ? NULL : json_array();
+
+    for (size_t i = 0; fields && i < s->projection_count; i++) {
+        const char *id = s->projection[i];
+        json_t *v = all ? json_incref(json_object_get(all, id))
+                        : member_value(m, n, id);
+        if (v && !value_is_blank(v))
+            json_array_append_new(fields, json_pack("{s:s, s:O}", "id", id,
+                                                    "value", v));
+        json_decref(v);
+    }
+    json_decref(all);
+    return fields;
+}
+
 /* The response item of c, without tags (new reference), or NULL. */
 static json_t *case_item(const search_request *s, const store_case *c)
 {
-    json_t *fields = json_array();
+    json_t *fields = projected_fields(s, c);
 
-    for (size_t i = 0; fields && i < s->projection_count; i++) {
-        json_t *v = json_object_get(c->fields, s->projection[i]);
-        if (v && !value_is_blank(v))
-            json_array_append_new(fields, json_pack("{s:s, s:o}", "id",
-                                                    s->projection[i], "value",
-                                                    json_deep_copy(v)));
-    }
-    return json_pack("{s:s, s:s, s:o*}", "caseId", c->case_id, "templateId",
+    if (!fields)
+        return NULL;
+    return json_pack("{s:s, s:s, s:o}", "caseId", c->case_id, "templateId",
                      c->template_id, "fields", fields);
 }
 
@@ -420,6 +473,7 @@ static int run_search(request_ctx *ctx, search_request *s)
 
     s->q.limit = s->max + 1;
     s->q.want_total = true;
+    s->q.fields_as_text = true;
     rc = store_cases_search(ctx->db, &ctx->scope, &s->q, search_visit, &w,
                             &total, &max_seq);
     if (rc != STORE_OK)

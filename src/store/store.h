@@ -222,8 +222,8 @@ typedef struct {
     int64_t updated_ms;
     int64_t seq;    /* assigned by the store on insert */
     json_t *fields; /* owned by the holder */
-    /* store_case_get_text only: the stored JSON object of the values
-     * (arena-owned, fields_len bytes), fields left NULL */
+    /* store_case_get_text, and searches asking fields_as_text: the stored
+     * JSON object of the values (fields_len bytes), fields left NULL */
     const char *fields_text;
     size_t fields_len;
 } store_case;
@@ -354,6 +354,10 @@ typedef struct {
     int64_t snapshot_seq;
     int limit;
     bool want_total; /* count every match, not just this page */
+    /* Hand the callback each case's fields as their JSON text (fields_text,
+     * valid during the call) rather than parsed: for a reader that copies
+     * out a few values. */
+    bool fields_as_text;
 } store_search_query;
 
 /* Called per case of the page; cursor is the position after this case

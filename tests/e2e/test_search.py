@@ -859,6 +859,32 @@ class SearchTests(CasesTestCase):
         self.assertIn(cases[11], expected("red"))
         self.assertNotIn(cases[4], expected("red") + expected("blue"))
 
+    def test_projection_of_a_case_with_many_values(self):
+        """Search results copy the projected values out of the stored case;
+        a case holding more values than that reader takes on its stack is
+        read whole, with the same answer."""
+        acct = random_account()  # the class account holds few domains
+        c = self.server.client(account=acct)
+        dom = c.create_domain(name=unique("many"))["domainId"]
+        ids = [c.create_field(domainId=dom, name="f%02d" % i, type="Text")["fieldId"]
+               for i in range(70)]
+        tpl = c.create_template(domainId=dom, name=unique("tpl"))["templateId"]
+        customer = "arn:aws:profile:us-east-1:123456789012:domains/d1/profiles/p1"
+        for n in (3, 70):
+            c.create_case(domainId=dom, templateId=tpl, fields=[
+                {"id": "title", "value": sv("n%d" % n)},
+                {"id": "customer_id", "value": sv(customer)}] +
+                [{"id": ids[i], "value": sv("v%d-%d" % (n, i))} for i in range(n)])
+        wanted = [ids[69], ids[0], "title", ids[2], ids[50]]
+        r = c.search_cases(domainId=dom, fields=[{"id": f} for f in wanted],
+                           sorts=[{"fieldId": "title", "sortOrder": "Asc"}])
+        got = [[(f["id"], f["value"]["stringValue"]) for f in item["fields"]]
+               for item in r["cases"]]
+        self.assertEqual(got, [
+            [(ids[0], "v3-0"), ("title", "n3"), (ids[2], "v3-2")],
+            [(ids[69], "v70-69"), (ids[0], "v70-0"), ("title", "n70"),
+             (ids[2], "v70-2"), (ids[50], "v70-50")]])
+
     @staticmethod
     def full_search(c, dom, term):
         out, token = [], None

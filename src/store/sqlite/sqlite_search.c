@@ -1256,6 +1256,12 @@ static int emit_case(sqlite_conn *c, const store_search_query *q,
     sc.template_id = (const char *)sqlite3_column_text(s, 1);
     sc.created_ms = sqlite3_column_int64(s, 2);
     sc.updated_ms = sqlite3_column_int64(s, 3);
+    if (q->fields_as_text) {
+        sc.fields_text = (const char *)sqlite3_column_text(s, 4);
+        sc.fields_len = (size_t)sqlite3_column_bytes(s, 4);
+        status = sc.fields_text ? cb(&sc, row->cursor, arg) : STORE_ERROR;
+        goto cleanup;
+    }
     sc.fields = sq_column_json(s, 4, &jerr);
     if (!sc.fields) {
         fprintf(stderr, "sqlite: corrupt case fields: %s\n", jerr.text);
