@@ -32,6 +32,7 @@
 #include "api/case_filter.h"
 #include "api/values.h"
 #include "auth/access.h"
+#include "http/reply_cache.h"
 #include "util/arn.h"
 #include "util/jsonr.h"
 #include "util/jsonw.h"
@@ -99,12 +100,11 @@ static int field_visit(const store_record *rec, void *arg)
     return 0;
 }
 
-/* Loads every field of the domain, deleted ones included, into t. */
-static int load_fields(request_ctx *ctx, const char *domain_id, field_table *t)
+/* Reads every field of the domain, deleted ones included, into t. */
+static int read_fields(request_ctx *ctx, const char *domain_id, field_table *t)
 {
     store_list_query q = {.include_deleted = true, .limit = FIELD_BATCH};
 
-    t->arena = ctx->arena;
     for (;;) {
         int rc;
         t->rows = 0;
@@ -118,6 +118,78 @@ static int load_fields(request_ctx *ctx, const char *domain_id, field_table *t)
     }
     if (t->count)
         qsort(t->items, t->count, sizeof *t->items, field_cmp);
+    return 0;
+}
+
+/*
+ * The table travels through the reply cache flattened, "id\0type\0" per
+ * field in table order.  Every field write retires it (see
+ * http/reply_cache.h), so a search reads the fields from the store only
+ * after one.
+ */
+static char *flatten_fields(const field_table *t, size_t *len)
+{
+    size_t n = 0;
+    char *flat, *p;
+
+    for (size_t i = 0; i < t->count; i++)
+        n += strlen(t->items[i].id) + strlen(t->items[i].type) + 2;
+    flat = p = malloc(n ? n : 1);
+    for (size_t i = 0; flat && i < t->count; i++) {
+        p = stpcpy(p, t->items[i].id) + 1;
+        p = stpcpy(p, t->items[i].type) + 1;
+    }
+    *len = n;
+    return flat;
+}
+
+/* Fills t from a flattened table (copied into the arena); -1 on failure. */
+static int unflatten_fields(field_table *t, const char *flat, size_t len)
+{
+    char *copy = arena_alloc(t->arena, len ? len : 1);
+    const char *p = copy, *end = copy + len;
+
+    if (!copy)
+        return -1;
+    memcpy(copy, flat, len);
+    while (p < end) {
+        if (field_table_grow(t) != 0)
+            return -1;
+        t->items[t->count].id = p;
+        p += strlen(p) + 1;
+        if (p >= end)
+            return -1;
+        t->items[t->count].type = p;
+        p += strlen(p) + 1;
+        t->count++;
+    }
+    return 0;
+}
+
+/* Loads every field of the domain, deleted ones included, into t, from
+ * the reply cache when it has them. */
+static int load_fields(request_ctx *ctx, const char *domain_id, field_table *t)
+{
+    reply_cache *cache = ctx->app->replies;
+    uint64_t epoch = reply_cache_epoch(cache);
+    char *key = arena_concat(ctx->arena, "fields\n", ctx->scope.account, "\n",
+                             ctx->scope.region, "\n", domain_id, (char *)NULL);
+    size_t key_len = key ? strlen(key) : 0, len;
+    char *flat = key ? reply_cache_get(cache, key, key_len, &len) : NULL;
+    int rc;
+
+    t->arena = ctx->arena;
+    if (flat) {
+        rc = unflatten_fields(t, flat, len);
+        free(flat);
+        return rc == 0 ? 0 : api_fail(ctx, ERR_INTERNAL, "Out of memory");
+    }
+    if (read_fields(ctx, domain_id, t) != 0)
+        return -1;
+    flat = key ? flatten_fields(t, &len) : NULL;
+    if (flat)
+        reply_cache_put(cache, key, key_len, epoch, flat, len);
+    free(flat);
     return 0;
 }
 

@@ -66,6 +66,27 @@ class ReplyCacheTests(CasesTestCase):
         self.cc.delete_field(domainId=self.dom, fieldId=fid)
         self.assertEqual(self.read_twice(names), [])
 
+    def test_search_knows_fields_created_after_it_cached_them(self):
+        """SearchCases keeps the domain's field types in the cache: a field
+        created afterwards must be accepted in a filter at once."""
+        tid = self.new_template(self.dom, name="t")
+        customer = "arn:aws:profile:us-east-1:%s:domains/d/profiles/p" % self.account
+
+        def count(c, fid=None, **kw):
+            f = {"filter": {"field": {"equalTo": {"id": fid, "value": {
+                "stringValue": "x"}}}}} if fid else {}
+            return c.search_cases(domainId=self.dom, **f)["totalCount"]
+
+        self.assertEqual(self.read_twice(count), 0)
+        fid = self.new_field(self.dom, name="late")
+        self.cc.create_case(domainId=self.dom, templateId=tid, fields=[
+            {"id": "title", "value": {"stringValue": "c"}},
+            {"id": "customer_id", "value": {"stringValue": customer}},
+            {"id": fid, "value": {"stringValue": "x"}}])
+        self.assertEqual(self.read_twice(count, fid=fid), 1)
+        with self.assertRaises(self.cc.exceptions.ValidationException):
+            count(self.other, fid="nosuchfield")
+
     def test_options_layouts_rules_and_event_configuration(self):
         fid = self.new_field(self.dom, "SingleSelect")
 
