@@ -5,7 +5,7 @@
 
 #include "api/case_reply.h"
 #include "util/jsonr.h"
-#include "util/jsonw.h"
+#include "util/textbuf.h"
 
 /* Domains hold at most a few hundred fields; a case with more members is
  * answered the slow way. */
@@ -13,78 +13,6 @@
 /* Members read into stack space first: most cases hold a few dozen
  * values, and a large heap block per request costs more than the copy. */
 #define STACK_MEMBERS 64
-
-typedef struct {
-    char *p;
-    size_t len;
-    size_t cap;
-    bool failed;
-} text_buf;
-
-static void put(text_buf *b, const char *s, size_t n)
-{
-    if (b->failed)
-        return;
-    if (b->len + n + 1 > b->cap) {
-        size_t cap = b->cap ? b->cap : 512;
-        char *p;
-        while (cap < b->len + n + 1)
-            cap *= 2;
-        if (!(p = realloc(b->p, cap))) {
-            b->failed = true;
-            return;
-        }
-        b->p = p;
-        b->cap = cap;
-    }
-    memcpy(b->p + b->len, s, n);
-    b->len += n;
-    b->p[b->len] = '\0';
-}
-
-static void put_str(text_buf *b, const char *s)
-{
-    put(b, s, strlen(s));
-}
-
-static void put_json(text_buf *b, const json_t *v)
-{
-    size_t n;
-    char *text = jsonw_dump_any(v, &n);
-
-    if (!text) {
-        b->failed = true;
-        return;
-    }
-    put(b, text, n);
-    free(text);
-}
-
-/* s as a JSON string: copied between quotes when no character in it needs
- * escaping (ids the server made), else through the writer. */
-static void put_string(text_buf *b, const char *s)
-{
-    size_t n = 0;
-    json_t *v;
-
-    for (; s[n]; n++) {
-        unsigned char c = (unsigned char)s[n];
-        if (c < 0x20 || c >= 0x7f || c == '"' || c == '\\')
-            break;
-    }
-    if (!s[n]) {
-        put_str(b, "\"");
-        put(b, s, n);
-        put_str(b, "\"");
-        return;
-    }
-    if (!(v = json_string(s))) {
-        b->failed = true;
-        return;
-    }
-    put_json(b, v);
-    json_decref(v);
-}
 
 /* Keys the writer escaped would need decoding before comparison. */
 static bool keys_are_plain(const jsonr_member *m, int n)
@@ -105,14 +33,14 @@ static int member_named(const jsonr_member *m, int n, const char *id)
     return -1;
 }
 
-static void put_fields(text_buf *b, const json_t *requested,
+static void put_fields(textbuf *b, const json_t *requested,
                        const jsonr_member *m, int n, bool *used)
 {
     const json_t *item;
     size_t i;
     bool first = true;
 
-    put_str(b, "{\"fields\":[");
+    textbuf_puts(b, "{\"fields\":[");
     json_array_foreach(requested, i, item) {
         const json_t *id = json_object_get(item, "id");
         int at = json_is_string(id) ? member_named(m, n, json_string_value(id)) : -1;
@@ -122,14 +50,14 @@ static void put_fields(text_buf *b, const json_t *requested,
         used[at] = true;
         /* The key matched the id byte for byte and holds no escape
          * (keys_are_plain), so it is the id as the writer prints it. */
-        put_str(b, first ? "{\"id\":\"" : ",{\"id\":\"");
-        put(b, m[at].key, m[at].key_len);
-        put_str(b, "\",\"value\":");
-        put(b, m[at].value, m[at].value_len);
-        put_str(b, "}");
+        textbuf_puts(b, first ? "{\"id\":\"" : ",{\"id\":\"");
+        textbuf_put(b, m[at].key, m[at].key_len);
+        textbuf_puts(b, "\",\"value\":");
+        textbuf_put(b, m[at].value, m[at].value_len);
+        textbuf_puts(b, "}");
         first = false;
     }
-    put_str(b, "]");
+    textbuf_puts(b, "]");
 }
 
 /* The members of text into stack (STACK_MEMBERS entries) or, when there
@@ -154,7 +82,7 @@ char *case_reply_render(const json_t *requested, const char *text,
 {
     jsonr_member stack[STACK_MEMBERS], *heap = NULL, *m;
     bool stack_used[STACK_MEMBERS] = {false}, *used = stack_used;
-    text_buf b = {0};
+    textbuf b = {0};
     int n = read_members(text, text_len, stack, &heap, &m);
 
     if (n < 0 || !keys_are_plain(m, n) ||
@@ -163,19 +91,14 @@ char *case_reply_render(const json_t *requested, const char *text,
         goto cleanup;
     }
     put_fields(&b, requested, m, n, used);
-    put_str(&b, ",\"templateId\":");
-    put_string(&b, template_id ? template_id : "");
-    put_str(&b, ",\"tags\":");
-    put_json(&b, tags);
-    put_str(&b, "}");
+    textbuf_puts(&b, ",\"templateId\":");
+    textbuf_put_string(&b, template_id ? template_id : "");
+    textbuf_puts(&b, ",\"tags\":");
+    textbuf_put_json(&b, tags);
+    textbuf_puts(&b, "}");
 cleanup:
     free(heap);
     if (used != stack_used)
         free(used);
-    if (b.failed) {
-        free(b.p);
-        return NULL;
-    }
-    *len = b.len;
-    return b.p;
+    return textbuf_finish(&b, len);
 }

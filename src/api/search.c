@@ -36,6 +36,7 @@
 #include "util/arn.h"
 #include "util/jsonr.h"
 #include "util/jsonw.h"
+#include "util/textbuf.h"
 
 #define DEFAULT_MAX_RESULTS 25
 #define FIELD_BATCH 500
@@ -383,9 +384,10 @@ static int read_token(request_ctx *ctx, search_request *s)
     return 0;
 }
 
-/* Sets out.nextToken to resume after cursor within snapshot. */
-static int write_token(request_ctx *ctx, const search_request *s,
-                       int64_t snapshot, const json_t *cursor, json_t *out)
+/* The nextToken resuming after cursor within snapshot (arena), or NULL
+ * (failed). */
+static const char *write_token(request_ctx *ctx, const search_request *s,
+                               int64_t snapshot, const json_t *cursor)
 {
     json_t *pos = json_pack("[I, O]", (json_int_t)snapshot, (json_t *)cursor);
     char *text = pos ? jsonw_dump(pos, NULL) : NULL;
@@ -397,17 +399,34 @@ static int write_token(request_ctx *ctx, const search_request *s,
     json_decref(pos);
     /* Only a sort on very long text values makes a position too long. */
     if (!token)
-        return api_fail(ctx, ERR_INTERNAL,
-                        "The sort values of this page are too long to page past");
-    json_object_set_new(out, "nextToken", json_string(token));
-    return 0;
+        api_fail(ctx, ERR_INTERNAL,
+                 "The sort values of this page are too long to page past");
+    return token;
 }
 
 /* --- running it ----------------------------------------------------------------- */
 
+/*
+ * The answer is written as JSON text while the store walks the page: the
+ * projected values are copied from each case's stored text (which the same
+ * JSON writer produced, so the bytes are those printing the parsed value
+ * would give).  Building jansson values for every case only to print and
+ * free them cost more than the search.
+ */
+
+/* One case of the page: its item up to the tags, which are read after the
+ * walk so the store is not asked for them while it produces the page. */
 typedef struct {
+    char *head; /* {"caseId":…,"templateId":…,"fields":[…] (malloc'd) */
+    size_t head_len;
+    const char *case_id; /* arena */
+} page_item;
+
+typedef struct {
+    request_ctx *ctx;
     const search_request *s;
-    json_t *items;  /* the page so far */
+    page_item *items; /* s->max entries */
+    int count;
     json_t *cursor; /* owned: position after the last item kept */
     bool more;      /* a case beyond the page matched */
 } search_walk;
@@ -415,107 +434,156 @@ typedef struct {
 /* Values of a case read without parsing the rest (more parse it whole). */
 #define MEMBERS_ON_STACK 64
 
-/* The value of member id among the n members m, parsed (new reference),
- * or NULL when absent. */
-static json_t *member_value(const jsonr_member *m, int n, const char *id)
+/* Whether a stored value, as its JSON text, is one a search leaves out
+ * (value_is_blank): decided on the text when it can be, else parsed. */
+static bool span_is_blank(const char *v, size_t n)
 {
-    size_t len = strlen(id);
+    static const char empty[] = "{\"emptyValue\"";
+    static const char str[] = "{\"stringValue\":\"";
+    json_t *parsed;
+    bool blank;
 
-    for (int i = 0; i < n; i++)
-        if (m[i].key_len == len && memcmp(m[i].key, id, len) == 0)
-            return jsonr_parse(m[i].value, m[i].value_len,
-                               JSONR_JANSSON_DEPTH, NULL);
-    return NULL;
+    if (n >= sizeof empty - 1 && memcmp(v, empty, sizeof empty - 1) == 0)
+        return true;
+    if (n < sizeof str - 1 || memcmp(v, str, sizeof str - 1) != 0)
+        return false;
+    for (size_t i = sizeof str - 1; i < n; i++) {
+        if (v[i] == '"')
+            return true; /* only spaces before the closing quote */
+        if (v[i] == '\\')
+            break; /* an escape: let the parser decide */
+        if (v[i] != ' ')
+            return false;
+    }
+    parsed = jsonr_parse(v, n, JSONR_JANSSON_DEPTH, NULL);
+    blank = value_is_blank(parsed);
+    json_decref(parsed);
+    return blank;
 }
 
-/* The stored values as a parsed object when they cannot be read member by
- * member: too many, or a key with escapes (new reference); NULL when they
- * can, or on failure (*failed). */
-static json_t *whole_when_needed(const store_case *c, const jsonr_member *m,
-                                 int n, bool *failed)
+static void put_field(textbuf *b, bool *first, const char *id,
+                      const char *value, size_t value_len)
 {
-    bool whole = n < 0;
-    json_t *all;
-
-    for (int i = 0; i < n && !whole; i++)
-        whole = memchr(m[i].key, '\\', m[i].key_len) != NULL;
-    if (!whole)
-        return NULL;
-    all = jsonr_parse(c->fields_text, c->fields_len, JSONR_JANSSON_DEPTH,
-                      NULL);
-    *failed = all == NULL;
-    return all;
+    textbuf_puts(b, *first ? "{\"id\":" : ",{\"id\":");
+    textbuf_put_string(b, id);
+    textbuf_puts(b, ",\"value\":");
+    textbuf_put(b, value, value_len);
+    textbuf_puts(b, "}");
+    *first = false;
 }
 
-/* The projected values of c that are set, from its stored JSON text (new
- * reference), or NULL. */
-static json_t *projected_fields(const search_request *s, const store_case *c)
+/* The projected values from the members m of the stored text. */
+static void put_projected_members(textbuf *b, const search_request *s,
+                                  const jsonr_member *m, int n)
+{
+    bool first = true;
+
+    for (size_t i = 0; i < s->projection_count; i++) {
+        const char *id = s->projection[i];
+        size_t len = strlen(id);
+        for (int j = 0; j < n; j++) {
+            if (m[j].key_len != len || memcmp(m[j].key, id, len) != 0)
+                continue;
+            if (!span_is_blank(m[j].value, m[j].value_len))
+                put_field(b, &first, id, m[j].value, m[j].value_len);
+            break;
+        }
+    }
+}
+
+/* The projected values from the parsed document, for stored text the
+ * member reader cannot take: too many members, or a key with escapes. */
+static void put_projected_parsed(textbuf *b, const search_request *s,
+                                 const store_case *c)
+{
+    json_t *all = jsonr_parse(c->fields_text, c->fields_len,
+                              JSONR_JANSSON_DEPTH, NULL);
+    bool first = true;
+
+    if (!all) {
+        b->failed = true;
+        return;
+    }
+    for (size_t i = 0; i < s->projection_count; i++) {
+        const json_t *v = json_object_get(all, s->projection[i]);
+        char *text;
+        size_t len;
+        if (!v || value_is_blank(v))
+            continue;
+        if (!(text = jsonw_dump(v, &len))) {
+            b->failed = true;
+            break;
+        }
+        put_field(b, &first, s->projection[i], text, len);
+        free(text);
+    }
+    json_decref(all);
+}
+
+static void put_projected(textbuf *b, const search_request *s,
+                          const store_case *c)
 {
     jsonr_member m[MEMBERS_ON_STACK];
     int n = jsonr_members(c->fields_text, c->fields_len, m, MEMBERS_ON_STACK);
-    bool failed = false;
-    json_t *all = whole_when_needed(c, m, n, &failed);
-    json_t *fields = failed ? NULL : json_array();
+    bool plain = n >= 0;
 
-    for (size_t i = 0; fields && i < s->projection_count; i++) {
-        const char *id = s->projection[i];
-        json_t *v = all ? json_incref(json_object_get(all, id))
-                        : member_value(m, n, id);
-        if (v && !value_is_blank(v))
-            json_array_append_new(fields, json_pack("{s:s, s:O}", "id", id,
-                                                    "value", v));
-        json_decref(v);
-    }
-    json_decref(all);
-    return fields;
-}
-
-/* The response item of c, without tags (new reference), or NULL. */
-static json_t *case_item(const search_request *s, const store_case *c)
-{
-    json_t *fields = projected_fields(s, c);
-
-    if (!fields)
-        return NULL;
-    return json_pack("{s:s, s:s, s:o}", "caseId", c->case_id, "templateId",
-                     c->template_id, "fields", fields);
+    for (int i = 0; i < n && plain; i++)
+        plain = memchr(m[i].key, '\\', m[i].key_len) == NULL;
+    if (plain)
+        put_projected_members(b, s, m, n);
+    else
+        put_projected_parsed(b, s, c);
 }
 
 /* store_search_cb: keeps the first s->max cases; one more tells that more
- * follow.  Tags are read after the walk, so the store is not asked for
- * them while it is still producing the page. */
+ * follow. */
 static int search_visit(const store_case *c, const json_t *cursor, void *arg)
 {
     search_walk *w = arg;
-    json_t *item;
+    page_item *item = &w->items[w->count];
+    textbuf b = {0};
 
-    if (json_array_size(w->items) >= (size_t)w->s->max) {
+    if (w->count >= w->s->max) {
         w->more = true;
         return 0;
     }
-    item = case_item(w->s, c);
-    if (!item || json_array_append_new(w->items, item) != 0)
+    textbuf_puts(&b, "{\"caseId\":");
+    textbuf_put_string(&b, c->case_id);
+    textbuf_puts(&b, ",\"templateId\":");
+    textbuf_put_string(&b, c->template_id);
+    textbuf_puts(&b, ",\"fields\":[");
+    put_projected(&b, w->s, c);
+    textbuf_puts(&b, "]");
+    item->case_id = arena_strdup(w->ctx->arena, c->case_id);
+    item->head = textbuf_finish(&b, &item->head_len);
+    if (!item->head || !item->case_id)
         return STORE_ERROR;
+    w->count++;
     json_decref(w->cursor);
     w->cursor = json_deep_copy(cursor);
     return w->cursor ? 0 : STORE_ERROR;
 }
 
-static int attach_case_tags(request_ctx *ctx, const search_request *s,
-                            json_t *items)
+/* Item i finished with the case's tags. */
+static int put_item(request_ctx *ctx, const search_request *s, textbuf *b,
+                    const page_item *item)
 {
-    size_t i;
-    json_t *item;
+    char *arn = arn_format(ctx->arena, ARN_CASE, ctx->scope.region,
+                           ctx->scope.account, s->domain_id, item->case_id,
+                           NULL);
+    json_t *tags = NULL;
+    int rc;
 
-    json_array_foreach(items, i, item) {
-        const char *id = json_string_value(json_object_get(item, "caseId"));
-        char *arn = arn_format(ctx->arena, ARN_CASE, ctx->scope.region,
-                               ctx->scope.account, s->domain_id, id, NULL);
-        if (!arn)
-            return api_fail(ctx, ERR_INTERNAL, "Out of memory");
-        if (api_attach_tags(ctx, item, arn) != 0)
-            return -1;
-    }
+    if (!arn)
+        return api_fail(ctx, ERR_INTERNAL, "Out of memory");
+    rc = store_tags_get(ctx->db, arn, &tags);
+    if (rc != STORE_OK)
+        return api_store_failed(ctx, rc);
+    textbuf_put(b, item->head, item->head_len);
+    textbuf_puts(b, ",\"tags\":");
+    textbuf_put_json(b, tags);
+    textbuf_puts(b, "}");
+    json_decref(tags);
     return 0;
 }
 
@@ -523,41 +591,57 @@ static int reply(request_ctx *ctx, const search_request *s, search_walk *w,
                  int64_t total, int64_t max_seq)
 {
     int64_t snapshot = s->q.snapshot_seq ? s->q.snapshot_seq : max_seq;
-    json_t *out;
+    const char *token = NULL;
+    textbuf b = {0};
 
-    if (attach_case_tags(ctx, s, w->items) != 0)
+    if (w->more && !(token = write_token(ctx, s, snapshot, w->cursor)))
         return -1;
-    out = json_pack("{s:O, s:I}", "cases", w->items, "totalCount",
-                    (json_int_t)total);
-    if (!out)
-        return api_fail(ctx, ERR_INTERNAL, "Out of memory");
-    ctx->output = out;
-    if (w->more)
-        return write_token(ctx, s, snapshot, w->cursor, out);
-    return 0;
+    textbuf_puts(&b, "{\"cases\":[");
+    for (int i = 0; i < w->count; i++) {
+        if (i > 0)
+            textbuf_puts(&b, ",");
+        if (put_item(ctx, s, &b, &w->items[i]) != 0) {
+            textbuf_discard(&b);
+            return -1;
+        }
+    }
+    textbuf_puts(&b, "],\"totalCount\":");
+    textbuf_put_int(&b, total);
+    if (token) {
+        textbuf_puts(&b, ",\"nextToken\":");
+        textbuf_put_string(&b, token);
+    }
+    textbuf_puts(&b, "}");
+    ctx->reply_body = textbuf_finish(&b, &ctx->reply_len);
+    return ctx->reply_body ? 0 : api_fail(ctx, ERR_INTERNAL, "Out of memory");
 }
 
 static int run_search(request_ctx *ctx, search_request *s)
 {
-    search_walk w = {.s = s, .items = json_array()};
+    search_walk w = {.ctx = ctx, .s = s};
     int64_t total = 0, max_seq = 0;
     int rc;
 
     s->q.limit = s->max + 1;
     s->q.want_total = true;
     s->q.fields_as_text = true;
+    w.items = calloc((size_t)s->max + 1, sizeof *w.items);
+    if (!w.items)
+        return api_fail(ctx, ERR_INTERNAL, "Out of memory");
     rc = store_cases_search(ctx->db, &ctx->scope, &s->q, search_visit, &w,
                             &total, &max_seq);
     if (rc != STORE_OK)
         rc = ctx->error != ERR_NONE ? -1 : api_store_failed(ctx, rc);
     else
         rc = reply(ctx, s, &w, total, max_seq);
+    for (int i = 0; i < w.count; i++)
+        free(w.items[i].head);
+    free(w.items);
     json_decref(w.cursor);
-    json_decref(w.items);
     return rc;
 }
 
-static int search_cases(request_ctx *ctx)
+static int search_cases_in_snapshot(request_ctx *ctx)
 {
     search_request s = {.domain_id = api_input_str(ctx, "domainId")};
     int rc = -1;
@@ -573,6 +657,19 @@ static int search_cases(request_ctx *ctx)
     rc = run_search(ctx, &s);
 cleanup:
     json_decref(s.after);
+    return rc;
+}
+
+/* The page, its count and the tags of its cases are read in one snapshot,
+ * which also spares a transaction per case for its tags. */
+static int search_cases(request_ctx *ctx)
+{
+    int rc = store_read_begin(ctx->db);
+
+    if (rc != STORE_OK)
+        return api_store_failed(ctx, rc);
+    rc = search_cases_in_snapshot(ctx);
+    store_read_end(ctx->db);
     return rc;
 }
 

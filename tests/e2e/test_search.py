@@ -885,6 +885,18 @@ class SearchTests(CasesTestCase):
             [(ids[69], "v70-69"), (ids[0], "v70-0"), ("title", "n70"),
              (ids[2], "v70-2"), (ids[50], "v70-50")]])
 
+        # blank text is no value: spaces, an escaped tab, nothing at all
+        blanks = {ids[10]: "   ", ids[11]: "\t", ids[12]: " \t x", ids[13]: ""}
+        r = c.create_case(domainId=dom, templateId=tpl, fields=[
+            {"id": "title", "value": sv("blanks")},
+            {"id": "customer_id", "value": sv(customer)}] +
+            [{"id": k, "value": sv(v)} for k, v in blanks.items() if v])
+        r = c.search_cases(domainId=dom, fields=[{"id": k} for k in blanks],
+                           filter={"field": {"equalTo": {"id": "title",
+                                                         "value": sv("blanks")}}})
+        self.assertEqual([(f["id"], f["value"]["stringValue"])
+                          for f in r["cases"][0]["fields"]], [(ids[12], " \t x")])
+
     @staticmethod
     def full_search(c, dom, term):
         out, token = [], None
