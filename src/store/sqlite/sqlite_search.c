@@ -22,9 +22,9 @@
  * lookups (EXISTS on (case seq, key)), never by scanning a whole key.
  * Counts: every case of a domain, one equality on a SingleSelect option or
  * a tag, and timestamps per day (for one range) are kept by the triggers;
- * several broad indexable conditions are counted
- * by intersecting bitmaps of case seqs read from their index ranges; the
- * rest by a COUNT over the driver.
+ * a broad filter whose leaves are all indexable (several conditions, or an
+ * OR or NOT) is counted by combining bitmaps of case seqs read from each
+ * leaf's index range; the rest by a COUNT over the driver.
  *
  * Order: the sorts, then case seq in the direction of the first sort
  * (ascending without sorts), a total order, so keyset pages never repeat
