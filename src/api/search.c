@@ -540,13 +540,14 @@ static void put_projected(textbuf *b, const search_request *s,
 static int search_visit(const store_case *c, const json_t *cursor, void *arg)
 {
     search_walk *w = arg;
-    page_item *item = &w->items[w->count];
+    page_item *item;
     textbuf b = {0};
 
     if (w->count >= w->s->max) {
         w->more = true;
         return 0;
     }
+    item = &w->items[w->count];
     textbuf_puts(&b, "{\"caseId\":");
     textbuf_put_string(&b, c->case_id);
     textbuf_puts(&b, ",\"templateId\":");
@@ -625,7 +626,7 @@ static int run_search(request_ctx *ctx, search_request *s)
     s->q.limit = s->max + 1;
     s->q.want_total = true;
     s->q.fields_as_text = true;
-    w.items = calloc((size_t)s->max + 1, sizeof *w.items);
+    w.items = calloc((size_t)s->max, sizeof *w.items);
     if (!w.items)
         return api_fail(ctx, ERR_INTERNAL, "Out of memory");
     rc = store_cases_search(ctx->db, &ctx->scope, &s->q, search_visit, &w,

@@ -99,6 +99,17 @@ def words(rng, lo, hi, vocab=WORDS):
     return " ".join(vary_case(rng, rng.choice(vocab)) for _ in range(rng.randint(lo, hi)))
 
 
+def every_page(c, **kw):
+    """The cases of every page of search_cases(**kw), in order."""
+    out, token = [], None
+    while True:
+        r = c.search_cases(**kw, **({"nextToken": token} if token else {}))
+        out += r["cases"]
+        token = r.get("nextToken")
+        if not token:
+            return out
+
+
 def sv(s):
     return {"stringValue": s}
 
@@ -829,14 +840,8 @@ class SearchTests(CasesTestCase):
                          (r.get("tags") or {}).get("team"))
 
         def walk(**kw):
-            out, token = [], None
-            while True:
-                r = c.search_cases(domainId=dom, maxResults=2, fields=[{"id": "title"}],
-                                   **({"nextToken": token} if token else {}), **kw)
-                out += [i["caseId"] for i in r["cases"]]
-                token = r.get("nextToken")
-                if not token:
-                    return out
+            return [i["caseId"] for i in every_page(
+                c, domainId=dom, maxResults=2, fields=[{"id": "title"}], **kw)]
 
         def expected(team, title=None, descending=True):
             # ties in update time fall back to creation order, like case seq
@@ -899,16 +904,7 @@ class SearchTests(CasesTestCase):
 
     @staticmethod
     def full_search(c, dom, term):
-        out, token = [], None
-        while True:
-            kw = {"domainId": dom, "searchTerm": term, "maxResults": 100}
-            if token:
-                kw["nextToken"] = token
-            r = c.search_cases(**kw)
-            out += r["cases"]
-            token = r.get("nextToken")
-            if not token:
-                return out
+        return every_page(c, domainId=dom, searchTerm=term, maxResults=100)
 
     def test_walk_is_a_snapshot(self):
         c = self.server.client(account=self.acct)
@@ -943,18 +939,8 @@ class SearchTests(CasesTestCase):
 
     @staticmethod
     def full_walk(c, dom, filt, sorts, size):
-        out, token = [], None
-        while True:
-            kw = {"domainId": dom, "filter": filt, "maxResults": size}
-            if sorts:
-                kw["sorts"] = sorts
-            if token:
-                kw["nextToken"] = token
-            r = c.search_cases(**kw)
-            out += r["cases"]
-            token = r.get("nextToken")
-            if not token:
-                return out
+        return every_page(c, domainId=dom, filter=filt, maxResults=size,
+                          **({"sorts": sorts} if sorts else {}))
 
 
 if __name__ == "__main__":
