@@ -48,7 +48,8 @@ $(BUILD)/%.o: %.c
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) -c -o $@ $<
 
-$(BUILD)/gen/migrations.c: $(MIGRATIONS) tools/embed_sql.py
+# The folder too: removing or renaming a migration changes only its time.
+$(BUILD)/gen/migrations.c: $(MIGRATIONS) src/store/sqlite/migrations tools/embed_sql.py
 	@mkdir -p $(dir $@)
 	$(PYTHON) tools/embed_sql.py $(MIGRATIONS) > $@.tmp && mv $@.tmp $@
 

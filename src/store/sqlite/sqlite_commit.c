@@ -5,9 +5,10 @@
  * SQLite runs one write transaction at a time, and every commit costs
  * writing its pages to the log plus an fsync.  Writers therefore queue
  * here; the first in line becomes the leader, takes everything queued so
- * far as one batch, and runs the batch as ONE SQLite transaction on its own
- * connection: each request's work inside a savepoint of its own (so one
- * request's failure rolls back only that request), then a single COMMIT
+ * far as one batch, and runs the batch as ONE SQLite transaction on the
+ * store's writer connection (sq_set_writer, whose page cache so stays warm
+ * from batch to batch): each request's work inside a savepoint of its own
+ * (so one request's failure rolls back only that request), then a single COMMIT
  * and a single fsync of the log for the whole batch.  Only then does any
  * request of the batch get its answer, so every acknowledged write is on
  * disk.  While a batch runs the next one gathers; under load batches grow
@@ -15,7 +16,7 @@
  *
  * A request's work is written against its own connection (ctx->db, or the
  * conn handed to its callback).  While the leader runs it, that connection
- * is redirected to the leader's (see as_sqlite()), so reads and writes of
+ * is redirected to the writer (see as_sqlite()), so reads and writes of
  * the work see the batch's transaction.  The owner of a redirected
  * connection is blocked here meanwhile, so nothing else uses it.
  *
@@ -72,6 +73,9 @@ struct sq_shared {
     pthread_cond_t changed;   /* a batch finished, or leadership is free */
     tx_request *head, *tail;  /* writers waiting for a batch */
     bool leading;             /* a leader is running a batch */
+    /* the connection every batch runs on, whoever leads it (see
+     * sq_set_writer) */
+    sqlite_conn *writer;
 
     uint64_t batches;         /* batches committed */
     uint64_t checkpointed;    /* value of batches at the last checkpoint */
@@ -242,7 +246,7 @@ int sq_tx(store_conn *conn, store_tx_fn fn, void *arg)
         sh->leading = true;
         tx_request *batch = take_batch(sh);
         pthread_mutex_unlock(&sh->lock);
-        run_batch(sh, c, batch);
+        run_batch(sh, sh->writer ? sh->writer : c, batch);
         pthread_mutex_lock(&sh->lock);
         finish_batch(sh, batch);
         sh->leading = false;
@@ -444,6 +448,13 @@ static void *checkpointer_main(void *arg)
     return NULL;
 }
 
+void sq_set_writer(sq_shared *sh, sqlite_conn *writer)
+{
+    pthread_mutex_lock(&sh->lock);
+    sh->writer = writer;
+    pthread_mutex_unlock(&sh->lock);
+}
+
 void sq_start_checkpointer(sq_shared *sh)
 {
     if (!sh->checkpointer_started &&
@@ -522,6 +533,7 @@ void sq_close_shared(void *shared)
         pthread_mutex_unlock(&sh->lock);
         pthread_join(sh->checkpointer, NULL);
     }
+    sq_conn_close(sh->writer);
     if (sh->wal_fd >= 0)
         close(sh->wal_fd);
     close(sh->lock_fd);

@@ -56,6 +56,18 @@ typedef struct sqlite_conn_s {
     bool read_own;
 } sqlite_conn;
 
+/*
+ * Hands every later batch to writer, a connection of its own that
+ * sq_close_shared closes.  Without it a batch runs on its leader's
+ * connection, a different one each time; as SQLite drops a connection's
+ * whole page cache when another connection has committed since its last
+ * transaction, every batch then started cold and read each page it
+ * touched back from the file.
+ */
+void sq_set_writer(sq_shared *sh, sqlite_conn *writer);
+/* sqlite_store.c: closes a connection (NULL is ignored). */
+void sq_conn_close(sqlite_conn *c);
+
 static inline sqlite_conn *as_sqlite(store_conn *conn)
 {
     sqlite_conn *c = (sqlite_conn *)conn;

@@ -20,6 +20,9 @@
 #include "util/timeutil.h"
 
 #define BUSY_TIMEOUT_MS 5000
+/* Page cache of the connection write batches run on, in KiB (the others
+ * keep SQLite's 2 MiB). */
+#define WRITER_CACHE_KIB "8192"
 
 enum stmt_id {
     ST_META_GET,
@@ -193,15 +196,41 @@ static void *sq_open(const char *path, char *err, size_t errlen)
     return sq_open_shared(path, err, errlen);
 }
 
-static void sq_disconnect(store_conn *conn)
+void sq_conn_close(sqlite_conn *c)
 {
-    sqlite_conn *c = as_sqlite(conn);
     if (!c)
         return;
     for (int i = 0; i < SQ_SLOT_COUNT; i++)
         sqlite3_finalize(c->stmts[i]);
     sqlite3_close(c->db);
     free(c);
+}
+
+static void sq_disconnect(store_conn *conn)
+{
+    sq_conn_close(as_sqlite(conn));
+}
+
+static store_conn *sq_connect(const char *path, void *shared, bool first,
+                              char *err, size_t errlen);
+
+/* The connection all write batches run on (sq_set_writer).  Its cache
+ * holds the pages writes keep returning to (the ends of the tables and
+ * the inner pages of every index), across batches. */
+static int open_writer(const char *path, void *shared, char *err,
+                       size_t errlen)
+{
+    store_conn *w = sq_connect(path, shared, false, err, errlen);
+
+    if (!w)
+        return STORE_ERROR;
+    if (exec(as_sqlite(w), "PRAGMA cache_size = -" WRITER_CACHE_KIB) != STORE_OK) {
+        snprintf(err, errlen, "cannot configure the writer of %s", path);
+        sq_disconnect(w);
+        return STORE_ERROR;
+    }
+    sq_set_writer(shared, as_sqlite(w));
+    return STORE_OK;
 }
 
 static store_conn *sq_connect(const char *path, void *shared, bool first,
@@ -231,7 +260,8 @@ static store_conn *sq_connect(const char *path, void *shared, bool first,
                  sqlite3_errmsg(c->db));
         goto fail;
     }
-    if (first && migrate(c, err, errlen) != STORE_OK)
+    if (first && (migrate(c, err, errlen) != STORE_OK ||
+                  open_writer(path, shared, err, errlen) != STORE_OK))
         goto fail;
     if (first)
         sq_start_checkpointer(c->shared);
