@@ -363,10 +363,11 @@ instruction_table() {
 - SearchCases for a one-tag user: the tag is ANDed into the search; its
   page walks that tag's cases in update order (migration 008) and its
   totalCount is the kept count of the tag value (migration 007).
-- SearchCases for a two-profile user: an OR of two profiles has no kept
-  count, so totalCount reads the index rows of every tag of both profiles
-  into sets of case seqs and combines them (sqlite_search.c,
-  count_by_sets); this part grows with the number of cases carrying them.
+- SearchCases for a two-profile user: the OR of the two profiles is
+  counted from the kept counts of the domain's distinct tag sets
+  (migration 011, sqlite_search.c count_from_tagsets): the filter is
+  evaluated once per set, however many cases carry it.  Its page walks
+  the cases in update order, testing each against the OR.
 - Throughput and CPU time swing by tens of percent between runs of the
   same server on this shared machine; the instruction counts do not, but
   overstate the signature as said above.

@@ -21,7 +21,9 @@
  * Conditions that do not drive are tested per case with primary-key
  * lookups (EXISTS on (case seq, key)), never by scanning a whole key.
  * Counts: every case of a domain, one equality on a SingleSelect option or
- * a tag, and timestamps per day (for one range) are kept by the triggers;
+ * a tag, timestamps per day (for one range) and cases per distinct set of
+ * tags (for filters on tags alone, as security profiles make) are kept by
+ * the triggers;
  * a broad filter whose leaves are all indexable (several conditions, or an
  * OR or NOT) is counted by combining bitmaps of case seqs read from each
  * leaf's index range; the rest by a COUNT over the driver.
@@ -62,6 +64,7 @@ enum search_stmt {
     ST_SEARCH_DAYS_ALL,
     ST_SEARCH_DAYS_ABOVE,
     ST_SEARCH_DAYS_BELOW,
+    ST_SEARCH_TAGSETS,
     ST_SEARCH__COUNT
 };
 
@@ -93,6 +96,9 @@ static const char *const search_sql[ST_SEARCH__COUNT] = {
     [ST_SEARCH_DAYS_BELOW] =
         "SELECT coalesce(sum(n), 0) FROM search_day_counts WHERE kkey = ?1 "
         "AND day < ?2",
+    [ST_SEARCH_TAGSETS] =
+        "SELECT tagset, n FROM tagset_counts WHERE account = ?1 "
+        "AND region = ?2 AND domain_id = ?3 LIMIT ?4",
 };
 
 static sqlite3_stmt *stmt(sqlite_conn *c, enum search_stmt id)
@@ -1452,6 +1458,102 @@ static int count_from_days(sqlite_conn *c, const store_search_query *q,
     return status;
 }
 
+/* --- counting tag filters by tag sets ------------------------------------------- */
+
+/* Beyond this many distinct tag sets in a domain (tags unique to each
+ * case, say) reading them all costs more than the other ways of counting. */
+#define TAGSETS_MAX 4096
+
+/* Whether n tests tags only (AND, OR, NOT over tag leaves). */
+static bool tags_only(const search_node *n, int depth)
+{
+    if (depth > MAX_DEPTH || n->kind == SEARCH_FIELD)
+        return false;
+    for (int i = 0; i < n->child_count; i++)
+        if (!tags_only(n->children[i], depth + 1))
+            return false;
+    return true;
+}
+
+/* n on a case whose tags are tagset, as put_check's SQL decides it. */
+static bool tagset_matches(const search_node *n, const json_t *tagset)
+{
+    const json_t *v;
+
+    switch (n->kind) {
+    case SEARCH_TAG:
+        v = json_object_get(tagset, n->tag_key);
+        return n->tag_value && json_is_string(v) &&
+               !strcmp(json_string_value(v), n->tag_value);
+    case SEARCH_AND:
+        for (int i = 0; i < n->child_count; i++)
+            if (!tagset_matches(n->children[i], tagset))
+                return false;
+        return true;
+    case SEARCH_OR:
+        for (int i = 0; i < n->child_count; i++)
+            if (tagset_matches(n->children[i], tagset))
+                return true;
+        return false;
+    case SEARCH_NOT:
+        return n->child_count > 0 && !tagset_matches(n->children[0], tagset);
+    case SEARCH_FIELD:
+        break;
+    }
+    return false;
+}
+
+/*
+ * A filter on tags alone, over every case of the snapshot: the sum of the
+ * kept counts of the tag sets it accepts (migration 011), plus the untagged
+ * cases when it accepts no tags.  Sets *done when it applied.
+ */
+static int count_from_tagsets(sqlite_conn *c, const store_scope *scope,
+                              const store_search_query *q, search_run *r,
+                              int64_t max_seq, int64_t *total, bool *done)
+{
+    const sq_search_key *all = find_key(&r->plan, SQ_KEY_DOMAIN, "");
+    sqlite3_stmt *s;
+    json_t *untagged;
+    int64_t tagged = 0, matched = 0;
+    int rc, rows = 0, status = STORE_OK;
+
+    *done = false;
+    if (!q->filter || r->plan.match || !all || all->kkey < 0 ||
+        !tags_only(q->filter, 0) ||
+        (q->snapshot_seq > 0 && q->snapshot_seq < max_seq))
+        return STORE_OK;
+    if (!(s = stmt(c, ST_SEARCH_TAGSETS)))
+        return STORE_ERROR;
+    sq_bind_scope(s, scope);
+    sq_bind_text(s, 3, q->domain_id);
+    sqlite3_bind_int(s, 4, TAGSETS_MAX + 1);
+    while (status == STORE_OK && (rc = sqlite3_step(s)) == SQLITE_ROW) {
+        json_t *tagset = sq_column_json(s, 0, NULL);
+        int64_t n = sqlite3_column_int64(s, 1);
+        if (!json_is_object(tagset))
+            status = STORE_ERROR;
+        else if (tagset_matches(q->filter, tagset))
+            matched += n;
+        tagged += n;
+        rows++;
+        json_decref(tagset);
+    }
+    if (status == STORE_OK && rc != SQLITE_DONE)
+        status = sq_log_error(c, "read tag sets", rc);
+    sq_done(s);
+    if (status != STORE_OK || rows > TAGSETS_MAX)
+        return status;
+    if (!(untagged = json_object()))
+        return STORE_ERROR;
+    if (tagset_matches(q->filter, untagged))
+        matched += all->count - tagged;
+    json_decref(untagged);
+    *total = matched;
+    *done = true;
+    return STORE_OK;
+}
+
 /* --- counting broad filters with sets of case seqs ------------------------------ */
 
 /*
@@ -1646,8 +1748,9 @@ static int count_by_sets(sqlite_conn *c, const store_search_query *q,
     return *done ? STORE_OK : STORE_ERROR;
 }
 
-static int count_all(sqlite_conn *c, const store_search_query *q,
-                     search_run *r, int64_t max_seq, int64_t *total)
+static int count_all(sqlite_conn *c, const store_scope *scope,
+                     const store_search_query *q, search_run *r,
+                     int64_t max_seq, int64_t *total)
 {
     const sq_search_key *all = find_key(&r->plan, SQ_KEY_DOMAIN, "");
     sq_search_plan p = r->plan;
@@ -1667,6 +1770,9 @@ static int count_all(sqlite_conn *c, const store_search_query *q,
     if (status != STORE_OK || done)
         return status;
     status = count_from_days(c, q, r, &conj, max_seq, total, &done);
+    if (status != STORE_OK || done)
+        return status;
+    status = count_from_tagsets(c, scope, q, r, max_seq, total, &done);
     if (status != STORE_OK || done)
         return status;
     status = count_by_sets(c, q, r, max_seq, total, &done);
@@ -1715,7 +1821,7 @@ static int search(sqlite_conn *c, const store_scope *scope,
         status = collect_page(c, q, r, limit);
     }
     if (status == STORE_OK && q->want_total)
-        status = count_all(c, q, r, *max_seq, total);
+        status = count_all(c, scope, q, r, *max_seq, total);
     return status;
 }
 
