@@ -10,7 +10,8 @@
 #         to team=a,
 #       "two-profile user": a Connect user with two restricting profiles,
 #         {team=a AND region=eu} OR {team=b};
-# alternating, twice.  Every case carries team=a and region=eu, so every
+# alternating, in several rounds (every other round in reverse order, so a
+# drift in the machine's speed does not favour one caller).  Every case carries team=a and region=eu, so every
 # caller gets the same answers and the differences are the security path
 # alone: the signature, the user's access record, the case's tags, and the
 # search's tag condition.  Besides requests/s, the server's own CPU time per
@@ -20,10 +21,11 @@
 # one request at a time), which the load of a shared machine does not
 # disturb.  Writes bench/results-auth.md.
 #
-#   bench/auth.sh [seconds-per-run] [cases]     (defaults 10, 2000)
+#   bench/auth.sh [seconds-per-run] [cases] [rounds]  (defaults 10, 2000, 4)
 source "$(dirname "$0")/lib.sh"
 secs=${1:-10}
 cases=${2:-2000}
+rounds=${3:-4}
 conns=16
 account=444455556666
 instance=bench-instance
@@ -306,7 +308,7 @@ instruction_table() {
 {
   echo "# Security path benchmark"
   echo
-  echo "$(date -u +%Y-%m-%d), $(nproc) cores (shared with other work: load average $(cut -d' ' -f1-3 /proc/loadavg)), $conns keep-alive connections, ${secs}s per run, wrk -t2 on the same machine."
+  echo "$(date -u +%Y-%m-%d), $(nproc) cores (shared with other work: load average $(cut -d' ' -f1-3 /proc/loadavg)), $conns keep-alive connections, ${secs}s per run, $rounds rounds, wrk -t2 on the same machine."
   echo
   echo "Store: $cases cases, each tagged team=a and region=eu, so every caller sees every case and gets the same answers: the differences are the security path alone.  GetCase asks for two fields; SearchCases has no filter, 25 per page, with totalCount."
   echo
@@ -318,16 +320,18 @@ instruction_table() {
   echo
   echo "| operation   | caller                    | req/s | p50 ms | p99 ms | socket errors | non-2xx |"
   echo "|-------------|---------------------------|-------|--------|--------|---------------|---------|"
-  for round in 1 2; do
+  for (( round = 1; round <= rounds; round++ )); do
+    order=("${callers[@]}")
+    (( round % 2 == 0 )) && order=("${callers[3]}" "${callers[2]}" "${callers[1]}" "${callers[0]}")
     for op in GetCase SearchCases; do
       if [ "$op" = GetCase ]; then p=$get_path b=$get_body; else p=$search_path b=$search_body; fi
-      for who in "${callers[@]}"; do
+      for who in "${order[@]}"; do
         run "$op" "$who" "$p" "$b"
       done
     done
   done
   echo
-  echo "Throughput relative to the baseline (--auth off, administrator), both rounds summed:"
+  echo "Throughput relative to the baseline (--auth off, administrator), the $rounds rounds summed:"
   echo
   for op in GetCase SearchCases; do
     base=${rps[$op.admin]}
@@ -336,7 +340,7 @@ instruction_table() {
     done
   done
   echo
-  echo "Server CPU time per request (user + system, read from /proc around each run, both rounds summed): what the server itself spends, which other load on the machine disturbs far less than throughput:"
+  echo "Server CPU time per request (user + system, read from /proc around each run, the $rounds rounds summed): what the server itself spends, which other load on the machine disturbs far less than throughput:"
   echo
   tick_us=$(( 1000000 / $(getconf CLK_TCK) ))
   for op in GetCase SearchCases; do

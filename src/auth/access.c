@@ -188,7 +188,7 @@ const char *access_user_arn(const request_ctx *ctx)
 
 char *access_instance_key(arena *a, const char *instance_id)
 {
-    return arena_printf(a, "%s%s", ACCESS_INSTANCE_PREFIX, instance_id);
+    return arena_concat(a, ACCESS_INSTANCE_PREFIX, instance_id, (char *)NULL);
 }
 
 int access_default_performer(request_ctx *ctx)
@@ -260,8 +260,10 @@ static int parse_user_arn(arena *a, const char *arn, user_ref *out)
  */
 static char *rights_key(arena *a, const user_ref *u, size_t *len)
 {
-    char *key = arena_printf(a, "access\n%s\n%s\n%s\n%s", u->scope.account,
-                             u->scope.region, u->instance_key, u->user_id);
+    /* Built on every request of a bound user: no printf. */
+    char *key = arena_concat(a, "access\n", u->scope.account, "\n",
+                             u->scope.region, "\n", u->instance_key, "\n",
+                             u->user_id, (char *)NULL);
     *len = key ? strlen(key) : 0;
     return key;
 }

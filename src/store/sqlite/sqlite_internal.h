@@ -104,6 +104,9 @@ char *sq_column_dup(arena *a, sqlite3_stmt *s, int col);
  * index (migration 006); whoever commits a transaction that may have
  * written cases calls it just before COMMIT. */
 int sq_fts_flush(sqlite_conn *c);
+/* Refreshes the tag sets of the cases whose tags changed in the current
+ * transaction (migration 011); called just before COMMIT, as above. */
+int sq_tagsets_flush(sqlite_conn *c);
 
 /* sqlite_cases.c */
 int sq_cases_purge_domain(sqlite_conn *c, const store_scope *scope,

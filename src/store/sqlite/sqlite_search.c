@@ -98,7 +98,7 @@ static const char *const search_sql[ST_SEARCH__COUNT] = {
         "AND day < ?2",
     [ST_SEARCH_TAGSETS] =
         "SELECT tagset, n FROM tagset_counts WHERE account = ?1 "
-        "AND region = ?2 AND domain_id = ?3 LIMIT ?4",
+        "AND region = ?2 AND domain_id = ?3 AND n > 0 LIMIT ?4",
 };
 
 static sqlite3_stmt *stmt(sqlite_conn *c, enum search_stmt id)
