@@ -91,9 +91,7 @@ struct sq_shared {
 };
 
 enum commit_stmt { CS_BEGIN, CS_COMMIT, CS_ROLLBACK, CS_SAVEPOINT, CS_RELEASE,
-                   CS_ROLLBACK_TO, CS_FTS_MOVE, CS_FTS_CLEAR, CS_TAGSETS_ANY,
-                   CS_TAGSETS_UNCOUNT, CS_TAGSETS_FORGET, CS_TAGSETS_SET,
-                   CS_TAGSETS_COUNT, CS_TAGSETS_CLEAR, CS__COUNT };
+                   CS_ROLLBACK_TO, CS_FTS_MOVE, CS_FTS_CLEAR, CS__COUNT };
 
 static const char *const commit_sql[CS__COUNT] = {
     [CS_BEGIN] = "BEGIN IMMEDIATE",
@@ -107,42 +105,6 @@ static const char *const commit_sql[CS__COUNT] = {
     [CS_FTS_MOVE] = "INSERT INTO case_fts (case_fts, rowid, body) "
                     "SELECT op, rid, body FROM case_fts_queue ORDER BY rid, id",
     [CS_FTS_CLEAR] = "DELETE FROM case_fts_queue",
-    /* The tag sets of the cases whose tags changed (migration 011): their
-     * old sets uncounted, their rows rebuilt from their tag rows (a case
-     * left with no tags, or deleted, gets none), the new sets counted.
-     * CROSS JOIN reads a case's tags in key order, so one set is always
-     * the same text. */
-    [CS_TAGSETS_ANY] = "SELECT 1 FROM tagset_dirty LIMIT 1",
-    [CS_TAGSETS_UNCOUNT] =
-        "UPDATE tagset_counts SET n = n - (SELECT count(*) FROM tagset_dirty d "
-        "JOIN case_tagsets c ON c.case_seq = d.case_seq "
-        "WHERE c.account = tagset_counts.account "
-        "AND c.region = tagset_counts.region "
-        "AND c.domain_id = tagset_counts.domain_id "
-        "AND c.tagset = tagset_counts.tagset) "
-        "WHERE (account, region, domain_id, tagset) IN (SELECT c.account, "
-        "c.region, c.domain_id, c.tagset FROM tagset_dirty d "
-        "JOIN case_tagsets c ON c.case_seq = d.case_seq)",
-    [CS_TAGSETS_FORGET] =
-        "DELETE FROM case_tagsets WHERE case_seq IN "
-        "(SELECT case_seq FROM tagset_dirty)",
-    [CS_TAGSETS_SET] =
-        "INSERT INTO case_tagsets (case_seq, account, region, domain_id, tagset) "
-        "SELECT case_seq, account, region, domain_id, tagset FROM ("
-        "SELECT d.case_seq AS case_seq, t.account AS account, "
-        "t.region AS region, t.domain_id AS domain_id, "
-        "(SELECT json_group_object(k.name, v.val) FROM case_values v "
-        "CROSS JOIN search_keys k ON k.kkey = v.kkey "
-        "WHERE v.case_seq = d.case_seq AND k.kind = 1) AS tagset "
-        "FROM tagset_dirty d JOIN search_keys t ON t.kkey = d.kkey) "
-        "WHERE tagset <> '{}'",
-    [CS_TAGSETS_COUNT] =
-        "INSERT INTO tagset_counts (account, region, domain_id, tagset, n) "
-        "SELECT c.account, c.region, c.domain_id, c.tagset, count(*) "
-        "FROM tagset_dirty d JOIN case_tagsets c ON c.case_seq = d.case_seq "
-        "WHERE true GROUP BY c.account, c.region, c.domain_id, c.tagset "
-        "ON CONFLICT DO UPDATE SET n = n + excluded.n",
-    [CS_TAGSETS_CLEAR] = "DELETE FROM tagset_dirty",
 };
 
 static int run_stmt(sqlite_conn *c, enum commit_stmt id)
@@ -155,28 +117,6 @@ int sq_fts_flush(sqlite_conn *c)
 {
     int status = run_stmt(c, CS_FTS_MOVE);
     return status == STORE_OK ? run_stmt(c, CS_FTS_CLEAR) : status;
-}
-
-int sq_tagsets_flush(sqlite_conn *c)
-{
-    static const enum commit_stmt steps[] = {
-        CS_TAGSETS_UNCOUNT, CS_TAGSETS_FORGET, CS_TAGSETS_SET,
-        CS_TAGSETS_COUNT, CS_TAGSETS_CLEAR};
-    sqlite3_stmt *any = sq_stmt(c, SQ_SLOTS_COMMIT + CS_TAGSETS_ANY,
-                                commit_sql[CS_TAGSETS_ANY]);
-    int rc, status = STORE_OK;
-
-    if (!any)
-        return STORE_ERROR;
-    rc = sqlite3_step(any);
-    sq_done(any);
-    if (rc == SQLITE_DONE) /* no tag changed: the usual batch */
-        return STORE_OK;
-    if (rc != SQLITE_ROW)
-        return sq_log_error(c, "find changed tag sets", rc);
-    for (size_t i = 0; i < sizeof steps / sizeof steps[0] && status == STORE_OK; i++)
-        status = run_stmt(c, steps[i]);
-    return status;
 }
 
 /* --- durability -------------------------------------------------------------- */

@@ -104,9 +104,6 @@ char *sq_column_dup(arena *a, sqlite3_stmt *s, int col);
  * index (migration 006); whoever commits a transaction that may have
  * written cases calls it just before COMMIT. */
 int sq_fts_flush(sqlite_conn *c);
-/* Refreshes the tag sets of the cases whose tags changed in the current
- * transaction (migration 011); called just before COMMIT, as above. */
-int sq_tagsets_flush(sqlite_conn *c);
 
 /* sqlite_cases.c */
 int sq_cases_purge_domain(sqlite_conn *c, const store_scope *scope,
@@ -133,6 +130,9 @@ int sq_idempotency_get(store_conn *, const store_scope *, const char *,
 int sq_cases_search(store_conn *, const store_scope *,
                     const store_search_query *, store_search_cb, void *,
                     int64_t *, int64_t *);
+/* Refreshes the tag sets of the cases whose tags changed in the current
+ * transaction (migration 011); called just before COMMIT, as sq_fts_flush. */
+int sq_tagsets_flush(sqlite_conn *c);
 
 /* The text and parameters of one generated search statement: ?N in sql
  * binds params[N-1].  Text params point into the query or into text. */

@@ -22,8 +22,8 @@
  * lookups (EXISTS on (case seq, key)), never by scanning a whole key.
  * Counts: every case of a domain, one equality on a SingleSelect option or
  * a tag, timestamps per day (for one range) and cases per distinct set of
- * tags (for filters on tags alone, as security profiles make) are kept by
- * the triggers;
+ * tags (for filters on tags alone, as security profiles make; refreshed at
+ * commit by sq_tagsets_flush) are kept by the triggers;
  * a broad filter whose leaves are all indexable (several conditions, or an
  * OR or NOT) is counted by combining bitmaps of case seqs read from each
  * leaf's index range; the rest by a COUNT over the driver.
@@ -65,6 +65,12 @@ enum search_stmt {
     ST_SEARCH_DAYS_ABOVE,
     ST_SEARCH_DAYS_BELOW,
     ST_SEARCH_TAGSETS,
+    ST_TAGSETS_ANY,
+    ST_TAGSETS_UNCOUNT,
+    ST_TAGSETS_FORGET,
+    ST_TAGSETS_SET,
+    ST_TAGSETS_COUNT,
+    ST_TAGSETS_CLEAR,
     ST_SEARCH__COUNT
 };
 
@@ -99,6 +105,42 @@ static const char *const search_sql[ST_SEARCH__COUNT] = {
     [ST_SEARCH_TAGSETS] =
         "SELECT tagset, n FROM tagset_counts WHERE account = ?1 "
         "AND region = ?2 AND domain_id = ?3 AND n > 0 LIMIT ?4",
+    /* The tag sets of the cases whose tags changed (migration 011): their
+     * old sets uncounted, their rows rebuilt from their tag rows (a case
+     * left with no tags, or deleted, gets none), the new sets counted.
+     * CROSS JOIN reads a case's tags in key order, so one set is always
+     * the same text. */
+    [ST_TAGSETS_ANY] = "SELECT 1 FROM tagset_dirty LIMIT 1",
+    [ST_TAGSETS_UNCOUNT] =
+        "UPDATE tagset_counts SET n = n - (SELECT count(*) FROM tagset_dirty d "
+        "JOIN case_tagsets c ON c.case_seq = d.case_seq "
+        "WHERE c.account = tagset_counts.account "
+        "AND c.region = tagset_counts.region "
+        "AND c.domain_id = tagset_counts.domain_id "
+        "AND c.tagset = tagset_counts.tagset) "
+        "WHERE (account, region, domain_id, tagset) IN (SELECT c.account, "
+        "c.region, c.domain_id, c.tagset FROM tagset_dirty d "
+        "JOIN case_tagsets c ON c.case_seq = d.case_seq)",
+    [ST_TAGSETS_FORGET] =
+        "DELETE FROM case_tagsets WHERE case_seq IN "
+        "(SELECT case_seq FROM tagset_dirty)",
+    [ST_TAGSETS_SET] =
+        "INSERT INTO case_tagsets (case_seq, account, region, domain_id, tagset) "
+        "SELECT case_seq, account, region, domain_id, tagset FROM ("
+        "SELECT d.case_seq AS case_seq, t.account AS account, "
+        "t.region AS region, t.domain_id AS domain_id, "
+        "(SELECT json_group_object(k.name, v.val) FROM case_values v "
+        "CROSS JOIN search_keys k ON k.kkey = v.kkey "
+        "WHERE v.case_seq = d.case_seq AND k.kind = 1) AS tagset "
+        "FROM tagset_dirty d JOIN search_keys t ON t.kkey = d.kkey) "
+        "WHERE tagset <> '{}'",
+    [ST_TAGSETS_COUNT] =
+        "INSERT INTO tagset_counts (account, region, domain_id, tagset, n) "
+        "SELECT c.account, c.region, c.domain_id, c.tagset, count(*) "
+        "FROM tagset_dirty d JOIN case_tagsets c ON c.case_seq = d.case_seq "
+        "WHERE true GROUP BY c.account, c.region, c.domain_id, c.tagset "
+        "ON CONFLICT DO UPDATE SET n = n + excluded.n",
+    [ST_TAGSETS_CLEAR] = "DELETE FROM tagset_dirty",
 };
 
 static sqlite3_stmt *stmt(sqlite_conn *c, enum search_stmt id)
@@ -1552,6 +1594,31 @@ static int count_from_tagsets(sqlite_conn *c, const store_scope *scope,
     *total = matched;
     *done = true;
     return STORE_OK;
+}
+
+/* Refreshes the rows and counts of the noted cases (see the statements). */
+int sq_tagsets_flush(sqlite_conn *c)
+{
+    static const enum search_stmt steps[] = {
+        ST_TAGSETS_UNCOUNT, ST_TAGSETS_FORGET, ST_TAGSETS_SET,
+        ST_TAGSETS_COUNT, ST_TAGSETS_CLEAR};
+    sqlite3_stmt *s = stmt(c, ST_TAGSETS_ANY);
+    int rc, status = STORE_OK;
+
+    if (!s)
+        return STORE_ERROR;
+    rc = sqlite3_step(s);
+    sq_done(s);
+    if (rc == SQLITE_DONE) /* no tag changed: the usual batch */
+        return STORE_OK;
+    if (rc != SQLITE_ROW)
+        return sq_log_error(c, "find changed tag sets", rc);
+    for (size_t i = 0; i < sizeof steps / sizeof steps[0] && status == STORE_OK; i++) {
+        if (!(s = stmt(c, steps[i])))
+            return STORE_ERROR;
+        status = sq_run(c, s, "refresh tag sets");
+    }
+    return status;
 }
 
 /* --- counting broad filters with sets of case seqs ------------------------------ */

@@ -9,7 +9,7 @@
 -- case has no row, and is counted as the domain's cases less the tagged.
 -- The triggers on the tag rows of case_values (migration 007) only note
 -- the case in tagset_dirty; whoever commits runs sq_tagsets_flush
--- (sqlite_commit.c) before COMMIT, which refreshes the rows and counts of
+-- (sqlite_search.c) before COMMIT, which refreshes the rows and counts of
 -- the noted cases once, as sets, for the whole batch.  A case's tags are
 -- written one row at a time, and refreshing it per row cost several
 -- times more.  A set's text only has to be the same from its insert to
