@@ -71,15 +71,16 @@ END;
 
 -- --- what existed before this migration ----------------------------------------------
 
+-- Read in the table's own order (case, then key: the order
+-- sq_tagsets_flush reads a case's tags in), and counted row by row, so
+-- neither statement sorts: a sort of every tag row of a large store would
+-- be held in memory (temp_store = MEMORY).
 INSERT INTO case_tagsets (case_seq, account, region, domain_id, tagset)
-    SELECT case_seq, account, region, domain_id, json_group_object(name, val)
-    FROM (SELECT v.case_seq AS case_seq, k.account AS account,
-                 k.region AS region, k.domain_id AS domain_id,
-                 k.name AS name, v.val AS val
-          FROM case_values v CROSS JOIN search_keys k ON k.kkey = v.kkey
-          WHERE k.kind = 1
-          ORDER BY v.case_seq, v.kkey)  -- key order, as sq_tagsets_flush
-    GROUP BY case_seq;
+    SELECT v.case_seq, k.account, k.region, k.domain_id,
+           json_group_object(k.name, v.val)
+    FROM case_values v NOT INDEXED CROSS JOIN search_keys k ON k.kkey = v.kkey
+    WHERE k.kind = 1
+    GROUP BY v.case_seq;
 INSERT INTO tagset_counts (account, region, domain_id, tagset, n)
-    SELECT account, region, domain_id, tagset, count(*) FROM case_tagsets
-    GROUP BY account, region, domain_id, tagset;
+    SELECT account, region, domain_id, tagset, 1 FROM case_tagsets WHERE true
+    ON CONFLICT DO UPDATE SET n = n + 1;
