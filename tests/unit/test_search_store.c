@@ -1,10 +1,12 @@
 /* test_search_store.c - store_cases_search against a real SQLite store. */
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <unistd.h>
 
 #include <sqlite3.h>
 
+#include "store/sqlite/migrations.h"
 #include "store/store.h"
 #include "test.h"
 
@@ -752,7 +754,7 @@ TEST(search_store_full_text_merged_in_background)
 
 typedef struct {
     char arn[160];
-    const char *keys[2];
+    const char *keys[3]; /* NULL-terminated */
 } remove_tags;
 
 static int untag_tx(store_conn *conn, void *arg)
@@ -861,5 +863,84 @@ TEST(search_store_tag_filter_totals_follow_tag_changes)
         q.filter = filters[i];
         check_total_is_the_walk(&f, &q, "after changes");
     }
+    fixture_close(&f);
+}
+
+/* Rows of a table as one string, in a fixed order, through the test's own
+ * connection to a closed store; NULL on failure (malloc'd). */
+static char *table_text(sqlite3 *db, const char *sql)
+{
+    sqlite3_stmt *s = NULL;
+    char *out = NULL;
+
+    if (sqlite3_prepare_v2(db, sql, -1, &s, NULL) == SQLITE_OK &&
+        sqlite3_step(s) == SQLITE_ROW && sqlite3_column_text(s, 0))
+        out = strdup((const char *)sqlite3_column_text(s, 0));
+    else
+        fprintf(stderr, "%s: %s\n", sql, sqlite3_errmsg(db));
+    sqlite3_finalize(s);
+    return out;
+}
+
+#define TAGSET_ROWS                                                          \
+    "SELECT group_concat(row, ';') FROM (SELECT case_seq || ' ' || "         \
+    "domain_id || ' ' || tagset AS row FROM case_tagsets ORDER BY case_seq)"
+#define TAGSET_COUNTS                                                        \
+    "SELECT group_concat(row, ';') FROM (SELECT domain_id || ' ' || tagset " \
+    "|| ' ' || n AS row FROM tagset_counts WHERE n > 0 "                     \
+    "ORDER BY domain_id, tagset)"
+
+/* A store migrated to 011 gets, for the cases it already holds, the tag
+ * sets and counts the commit path would have kept. */
+TEST(search_store_tagset_backfill_matches_the_kept_sets)
+{
+    const char *marker = "-- --- what existed before this migration";
+    const char *backfill = NULL;
+    fixture f = {0};
+    sqlite3 *db = NULL;
+    char *rows = NULL, *counts = NULL, *rows_after = NULL,
+         *counts_after = NULL, id[16];
+    remove_tags rm = {.keys = {"team", "region"}};
+
+    for (int i = 0; i < store_migration_count; i++)
+        if (store_migrations[i].number == 11)
+            backfill = strstr(store_migrations[i].sql, marker);
+    CHECK(backfill != NULL);
+    CHECK(fixture_open(&f));
+    for (int i = 0; i < 12; i++) {
+        snprintf(id, sizeof id, "c%02d", i);
+        CHECK(add_case(&f, i % 5 ? "d1" : "d2", id,
+                       json_pack("{s:o}", "title", str_value("t"))) > 0);
+        if (i % 4)
+            CHECK_INT(add_tag(&f, i % 5 ? "d1" : "d2", id, "team",
+                              i % 3 ? "a" : "b"), STORE_OK);
+        if (i % 3)
+            CHECK_INT(add_tag(&f, i % 5 ? "d1" : "d2", id, "region", "eu"),
+                      STORE_OK);
+    }
+    snprintf(rm.arn, sizeof rm.arn,
+             "arn:aws:cases:us-east-1:111122223333:domain/d1/case/c07");
+    CHECK_INT(store_tx(f.conn, untag_tx, &rm), STORE_OK);
+    CHECK_INT(store_tx(f.conn, delete_tx, "c02"), STORE_OK);
+    store_release(f.st, f.conn);
+    store_close(f.st);
+    f.st = NULL;
+
+    CHECK(sqlite3_open(f.path, &db) == SQLITE_OK);
+    rows = table_text(db, TAGSET_ROWS);
+    counts = table_text(db, TAGSET_COUNTS);
+    CHECK(rows && strstr(rows, "{\"team\":\"a\",\"region\":\"eu\"}"));
+    CHECK(sqlite3_exec(db, "DELETE FROM case_tagsets; DELETE FROM tagset_counts",
+                       NULL, NULL, NULL) == SQLITE_OK);
+    CHECK(backfill && sqlite3_exec(db, backfill, NULL, NULL, NULL) == SQLITE_OK);
+    rows_after = table_text(db, TAGSET_ROWS);
+    counts_after = table_text(db, TAGSET_COUNTS);
+    CHECK(rows && rows_after && !strcmp(rows, rows_after));
+    CHECK(counts && counts_after && !strcmp(counts, counts_after));
+    sqlite3_close(db);
+    free(rows);
+    free(counts);
+    free(rows_after);
+    free(counts_after);
     fixture_close(&f);
 }
