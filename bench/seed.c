@@ -225,7 +225,7 @@ static int run_batch(store_conn *conn, seeder *s)
         s->done++;
     }
     if (rc == STORE_OK)
-        rc = sq_fts_flush(as_sqlite(conn));
+        rc = sq_flush_before_commit(as_sqlite(conn));
     if (rc == STORE_OK &&
         sqlite3_exec(db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK)
         rc = STORE_ERROR;

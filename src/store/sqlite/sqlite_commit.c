@@ -26,7 +26,7 @@
  * writers, every CHECKPOINT_EVERY_BATCHES batches or CHECKPOINT_IDLE_MS.
  *
  * The same thread merges the full-text index.  Every batch adds a small
- * FTS5 segment to case_fts (sq_fts_flush), and a searchTerm probes each
+ * FTS5 segment to case_fts (sq_flush_before_commit), and a searchTerm probes each
  * segment, so after each checkpoint the thread runs FTS5 'merge' in steps
  * of MERGE_STEP_PAGES pages until a step finds nothing to merge or
  * MERGE_BUDGET_MS is spent (then it comes back after MERGE_PAUSE_MS).  A
@@ -113,10 +113,16 @@ static int run_stmt(sqlite_conn *c, enum commit_stmt id)
     return s ? sq_run(c, s, commit_sql[id]) : STORE_ERROR;
 }
 
-int sq_fts_flush(sqlite_conn *c)
+static int fts_flush(sqlite_conn *c)
 {
     int status = run_stmt(c, CS_FTS_MOVE);
     return status == STORE_OK ? run_stmt(c, CS_FTS_CLEAR) : status;
+}
+
+int sq_flush_before_commit(sqlite_conn *c)
+{
+    int status = fts_flush(c);
+    return status == STORE_OK ? sq_tagsets_flush(c) : status;
 }
 
 /* --- durability -------------------------------------------------------------- */
@@ -187,9 +193,7 @@ static void run_batch(sq_shared *sh, sqlite_conn *leader, tx_request *batch)
     }
     if (status != STORE_OK)
         return;
-    status = sq_fts_flush(leader);
-    if (status == STORE_OK)
-        status = sq_tagsets_flush(leader);
+    status = sq_flush_before_commit(leader);
     if (status == STORE_OK)
         status = run_stmt(leader, CS_COMMIT);
     if (status != STORE_OK)

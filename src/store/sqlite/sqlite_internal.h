@@ -100,10 +100,12 @@ json_t *sq_column_json(sqlite3_stmt *s, int col, json_error_t *err);
 /* Arena copy of a text column, NULL for SQL NULL. */
 char *sq_column_dup(arena *a, sqlite3_stmt *s, int col);
 
-/* Moves the full-text writes queued in the current transaction into the
- * index (migration 006); whoever commits a transaction that may have
- * written cases calls it just before COMMIT. */
-int sq_fts_flush(sqlite_conn *c);
+/* Finishes what the triggers of the current transaction queued: moves its
+ * full-text writes into the index (migration 006) and refreshes the tag
+ * sets of the cases whose tags changed (migration 011, sq_tagsets_flush).
+ * Whoever commits a transaction that may have written cases or tags calls
+ * it just before COMMIT. */
+int sq_flush_before_commit(sqlite_conn *c);
 
 /* sqlite_cases.c */
 int sq_cases_purge_domain(sqlite_conn *c, const store_scope *scope,
@@ -131,7 +133,7 @@ int sq_cases_search(store_conn *, const store_scope *,
                     const store_search_query *, store_search_cb, void *,
                     int64_t *, int64_t *);
 /* Refreshes the tag sets of the cases whose tags changed in the current
- * transaction (migration 011); called just before COMMIT, as sq_fts_flush. */
+ * transaction (migration 011); part of sq_flush_before_commit. */
 int sq_tagsets_flush(sqlite_conn *c);
 
 /* The text and parameters of one generated search statement: ?N in sql

@@ -111,16 +111,18 @@ static const char *const search_sql[ST_SEARCH__COUNT] = {
      * CROSS JOIN reads a case's tags in key order, so one set is always
      * the same text. */
     [ST_TAGSETS_ANY] = "SELECT 1 FROM tagset_dirty LIMIT 1",
+    /* Grouped first: a batch that deletes a whole domain notes all its
+     * cases, and a count per set row would read them all once per set. */
     [ST_TAGSETS_UNCOUNT] =
-        "UPDATE tagset_counts SET n = n - (SELECT count(*) FROM tagset_dirty d "
+        "UPDATE tagset_counts SET n = n - g.k FROM (SELECT c.account AS account, "
+        "c.region AS region, c.domain_id AS domain_id, c.tagset AS tagset, "
+        "count(*) AS k FROM tagset_dirty d "
         "JOIN case_tagsets c ON c.case_seq = d.case_seq "
-        "WHERE c.account = tagset_counts.account "
-        "AND c.region = tagset_counts.region "
-        "AND c.domain_id = tagset_counts.domain_id "
-        "AND c.tagset = tagset_counts.tagset) "
-        "WHERE (account, region, domain_id, tagset) IN (SELECT c.account, "
-        "c.region, c.domain_id, c.tagset FROM tagset_dirty d "
-        "JOIN case_tagsets c ON c.case_seq = d.case_seq)",
+        "GROUP BY c.account, c.region, c.domain_id, c.tagset) AS g "
+        "WHERE tagset_counts.account = g.account "
+        "AND tagset_counts.region = g.region "
+        "AND tagset_counts.domain_id = g.domain_id "
+        "AND tagset_counts.tagset = g.tagset",
     [ST_TAGSETS_FORGET] =
         "DELETE FROM case_tagsets WHERE case_seq IN "
         "(SELECT case_seq FROM tagset_dirty)",

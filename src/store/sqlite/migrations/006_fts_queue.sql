@@ -6,7 +6,7 @@
 -- write flushed one tiny segment, and merging those segments was the
 -- largest cost of a case write.  The triggers now append to
 -- case_fts_queue; the group-commit leader moves the whole queue into
--- case_fts with one statement just before COMMIT (sq_fts_flush), so a
+-- case_fts with one statement just before COMMIT (sq_flush_before_commit), so a
 -- batch of writes flushes one segment.  The queue is empty in every
 -- committed state, so readers never need it.
 
