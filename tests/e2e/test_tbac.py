@@ -159,6 +159,9 @@ class TbacTest(CasesTestCase):
         except c.exceptions.AccessDeniedException:
             return False
 
+    def total(self, c):
+        return c.search_cases(domainId=self.dom, maxResults=1)["totalCount"]
+
     def search_ids(self, c, page_size=None, **kw):
         items, _ = walk(c.search_cases, "cases", page_size=page_size, tc=self,
                         domainId=self.dom, **kw)
@@ -439,6 +442,27 @@ class TbacTest(CasesTestCase):
         self.assertTrue(self.visible(u, cid))
         self.admin.untag_resource(arn=arn, tagKeys=["region"])
         self.assertFalse(self.visible(u, cid))
+
+    def test_search_totals_follow_tag_changes_and_deletions(self):
+        # The totals of a restricted user's searches are counted per
+        # distinct set of tags; each change must move them at once.
+        u_and, u_or = self.user("u_and"), self.user("u_or")
+        a_eu = [self.new_case({"team": "a", "region": "eu"}) for _ in range(3)]
+        b = [self.new_case({"team": "b"}) for _ in range(2)]
+        other = self.new_case({"team": "a"})
+        self.assertEqual((self.total(u_and), self.total(u_or)), (3, 5))
+        self.admin.tag_resource(arn=self.case_arn(other), tags={"region": "eu"})
+        self.assertEqual((self.total(u_and), self.total(u_or)), (4, 6))
+        self.admin.tag_resource(arn=self.case_arn(a_eu[0]), tags={"region": "us"})
+        self.assertEqual((self.total(u_and), self.total(u_or)), (3, 5))
+        self.admin.untag_resource(arn=self.case_arn(b[0]), tagKeys=["team"])
+        self.assertEqual((self.total(u_and), self.total(u_or)), (3, 4))
+        self.admin.delete_case(domainId=self.dom, caseId=a_eu[1])
+        self.assertEqual((self.total(u_and), self.total(u_or)), (2, 3))
+        self.new_case({"team": "b", "extra": "x"})
+        self.assertEqual((self.total(u_and), self.total(u_or)), (2, 4))
+        for c, want in ((u_and, 2), (u_or, 4)):
+            self.assertEqual(len(self.search_ids(c)), want)
 
     def test_create_is_judged_on_the_final_tags(self):
         u = self.user("u_and")
