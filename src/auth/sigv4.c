@@ -8,15 +8,26 @@
  * query is sorted by its canonical encoding without materialising that
  * encoding: an iterator yields the encoded bytes of a raw key or value on
  * demand.  The only work areas are the bounded query-pair and path-segment
- * tables on the stack, and one small per-thread scratch: a reusable digest
- * context and the HMAC pad states of the signing keys the thread used
- * last (see thread_scratch), which spare every request the creation of
- * libcrypto contexts and two SHA-256 compressions.
+ * tables on the stack, and one small per-thread scratch: a digest state
+ * and the HMAC pad states of the signing keys the thread used last (see
+ * thread_scratch), which spare every request two SHA-256 compressions.
  */
 #include "auth/sigv4.h"
 
+/*
+ * SHA-256 through OpenSSL's SHA256_* functions, which OpenSSL 3 marks
+ * deprecated in favour of EVP but still ships, and which run the same
+ * code (SHA extensions where the CPU has them).  Through EVP every digest
+ * began with a provider call that freed and allocated its state, and every
+ * copy of a prepared HMAC state allocated one: about 4,000 instructions a
+ * request, a third of the signature check once the hashing is done by the
+ * CPU's SHA instructions.  Here a state is a plain struct, copied by
+ * assignment.
+ */
+#define OPENSSL_SUPPRESS_DEPRECATED
+
 #include <openssl/crypto.h>
-#include <openssl/evp.h>
+#include <openssl/sha.h>
 #include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -195,26 +206,6 @@ static const sigv4_header *find_header(const sigv4_request *req,
     return first;
 }
 
-/*
- * SHA-256 fetched from the provider once for the process.  OpenSSL 3 looks
- * an algorithm up on every one-shot call (HMAC(), EVP_Digest with
- * EVP_sha256()), and a request's five HMACs and two digests spent most of
- * their time in those look-ups.  Set once, then only read.
- */
-static pthread_once_t sha256_once = PTHREAD_ONCE_INIT;
-static EVP_MD *sha256_md;
-
-static void fetch_sha256(void)
-{
-    sha256_md = EVP_MD_fetch(NULL, "SHA256", NULL);
-}
-
-static const EVP_MD *sha256_algorithm(void)
-{
-    pthread_once(&sha256_once, fetch_sha256);
-    return sha256_md;
-}
-
 /* ---- per-thread digest state -------------------------------------------- */
 
 #define HMAC_BLOCK 64 /* SHA-256 block: HMAC pads the key to this */
@@ -230,20 +221,18 @@ static const EVP_MD *sha256_algorithm(void)
  */
 typedef struct {
     unsigned char key[SIGV4_KEY_LEN];
-    EVP_MD_CTX *inner; /* SHA-256 after key XOR ipad */
-    EVP_MD_CTX *outer; /* SHA-256 after key XOR opad */
-    int ready;         /* inner and outer hold key's states */
+    SHA256_CTX inner; /* SHA-256 after key XOR ipad */
+    SHA256_CTX outer; /* SHA-256 after key XOR opad */
+    int ready;        /* inner and outer hold key's states */
 } hmac_memo;
 
 /*
- * What one thread reuses from request to request.  Creating and freeing
- * libcrypto contexts cost more than the hashing of a small request, so
- * each thread keeps one working context, used by one digest at a time,
- * and the HMAC states of the signing keys it used last.  Nothing here is
- * shared, so nothing needs a lock.
+ * What one thread reuses from request to request: one working digest
+ * state, used by one digest at a time, and the HMAC states of the signing
+ * keys it used last.  Nothing here is shared, so nothing needs a lock.
  */
 typedef struct {
-    EVP_MD_CTX *md;
+    SHA256_CTX md;
     hmac_memo memo[HMAC_MEMO_WAYS];
     unsigned last_hit; /* checked first: a thread often serves one caller */
     unsigned victim;   /* replaced next, round robin */
@@ -261,11 +250,6 @@ static void scratch_free(void *p)
 
     if (!s)
         return;
-    for (int i = 0; i < HMAC_MEMO_WAYS; i++) {
-        EVP_MD_CTX_free(s->memo[i].inner);
-        EVP_MD_CTX_free(s->memo[i].outer);
-    }
-    EVP_MD_CTX_free(s->md);
     if (my_scratch == s)
         my_scratch = NULL;
     OPENSSL_cleanse(s, sizeof *s);
@@ -285,13 +269,12 @@ static thread_scratch *scratch(void)
     if (s)
         return s;
     pthread_once(&scratch_once, make_scratch_key);
-    if (!scratch_key_ok || !sha256_algorithm())
+    if (!scratch_key_ok)
         return NULL;
     s = calloc(1, sizeof *s);
     if (!s)
         return NULL;
-    s->md = EVP_MD_CTX_new();
-    if (!s->md || pthread_setspecific(scratch_key, s) != 0) {
+    if (pthread_setspecific(scratch_key, s) != 0) {
         scratch_free(s);
         return NULL;
     }
@@ -299,14 +282,19 @@ static thread_scratch *scratch(void)
     return s;
 }
 
-static int digest_init(EVP_MD_CTX *md)
+static int digest_init(SHA256_CTX *md)
 {
-    return EVP_DigestInit_ex(md, sha256_algorithm(), NULL) == 1 ? 0 : -1;
+    return SHA256_Init(md) == 1 ? 0 : -1;
 }
 
-static int digest_final(EVP_MD_CTX *md, unsigned char out[SHA256_LEN])
+static int digest_update(SHA256_CTX *md, const void *data, size_t n)
 {
-    return EVP_DigestFinal_ex(md, out, NULL) == 1 ? 0 : -1;
+    return SHA256_Update(md, data, n) == 1 ? 0 : -1;
+}
+
+static int digest_final(SHA256_CTX *md, unsigned char out[SHA256_LEN])
+{
+    return SHA256_Final(out, md) == 1 ? 0 : -1;
 }
 
 /* SHA-256 of data[0..n) on the thread's working context. */
@@ -316,14 +304,13 @@ static int sha256(const void *data, size_t n, unsigned char out[SHA256_LEN])
 
     if ((!data && n) || !s)
         return -1;
-    if (digest_init(s->md) < 0 ||
-        EVP_DigestUpdate(s->md, n ? data : "", n) != 1)
+    if (digest_init(&s->md) < 0 || digest_update(&s->md, data, n) < 0)
         return -1;
-    return digest_final(s->md, out);
+    return digest_final(&s->md, out);
 }
 
 /* Starts md on the key block k64 XOR pad. */
-static int absorb_key_block(EVP_MD_CTX *md, const unsigned char k64[HMAC_BLOCK],
+static int absorb_key_block(SHA256_CTX *md, const unsigned char k64[HMAC_BLOCK],
                             unsigned char pad)
 {
     unsigned char block[HMAC_BLOCK];
@@ -331,8 +318,7 @@ static int absorb_key_block(EVP_MD_CTX *md, const unsigned char k64[HMAC_BLOCK],
 
     for (int i = 0; i < HMAC_BLOCK; i++)
         block[i] = k64[i] ^ pad;
-    rc = digest_init(md) == 0 &&
-                 EVP_DigestUpdate(md, block, HMAC_BLOCK) == 1
+    rc = digest_init(md) == 0 && digest_update(md, block, HMAC_BLOCK) == 0
              ? 0
              : -1;
     OPENSSL_cleanse(block, sizeof block);
@@ -366,13 +352,12 @@ static int hmac(const void *key, size_t keylen, const void *msg, size_t n,
     if (!s || (!msg && n) || (!key && keylen) ||
         key_block(key, keylen, k64) < 0)
         goto cleanup;
-    if (absorb_key_block(s->md, k64, HMAC_IPAD) < 0 ||
-        EVP_DigestUpdate(s->md, n ? msg : "", n) != 1 ||
-        digest_final(s->md, inner) < 0)
+    if (absorb_key_block(&s->md, k64, HMAC_IPAD) < 0 ||
+        digest_update(&s->md, msg, n) < 0 || digest_final(&s->md, inner) < 0)
         goto cleanup;
-    if (absorb_key_block(s->md, k64, HMAC_OPAD) < 0 ||
-        EVP_DigestUpdate(s->md, inner, sizeof inner) != 1 ||
-        digest_final(s->md, out) < 0)
+    if (absorb_key_block(&s->md, k64, HMAC_OPAD) < 0 ||
+        digest_update(&s->md, inner, sizeof inner) < 0 ||
+        digest_final(&s->md, out) < 0)
         goto cleanup;
     rc = 0;
 cleanup:
@@ -388,14 +373,10 @@ static int memo_fill(hmac_memo *m, const unsigned char key[SIGV4_KEY_LEN])
     int rc = -1;
 
     m->ready = 0;
-    if (!m->inner)
-        m->inner = EVP_MD_CTX_new();
-    if (!m->outer)
-        m->outer = EVP_MD_CTX_new();
-    if (!m->inner || !m->outer || key_block(key, SIGV4_KEY_LEN, k64) < 0)
+    if (key_block(key, SIGV4_KEY_LEN, k64) < 0)
         goto cleanup;
-    if (absorb_key_block(m->inner, k64, HMAC_IPAD) < 0 ||
-        absorb_key_block(m->outer, k64, HMAC_OPAD) < 0)
+    if (absorb_key_block(&m->inner, k64, HMAC_IPAD) < 0 ||
+        absorb_key_block(&m->outer, k64, HMAC_OPAD) < 0)
         goto cleanup;
     memcpy(m->key, key, SIGV4_KEY_LEN);
     m->ready = 1;
@@ -425,7 +406,7 @@ static const hmac_memo *memo_for(thread_scratch *s,
 
 /*
  * HMAC-SHA256 of msg[0..n) under a signing key, starting from the states
- * kept for it; the prepared contexts are copied, never consumed.
+ * kept for it; the prepared states are copied, never consumed.
  */
 static int signing_hmac(const unsigned char key[SIGV4_KEY_LEN],
                         const void *msg, size_t n,
@@ -438,13 +419,12 @@ static int signing_hmac(const unsigned char key[SIGV4_KEY_LEN],
 
     if (!m || (!msg && n))
         goto cleanup;
-    if (EVP_MD_CTX_copy_ex(s->md, m->inner) != 1 ||
-        EVP_DigestUpdate(s->md, n ? msg : "", n) != 1 ||
-        digest_final(s->md, inner) < 0)
+    s->md = m->inner;
+    if (digest_update(&s->md, msg, n) < 0 || digest_final(&s->md, inner) < 0)
         goto cleanup;
-    if (EVP_MD_CTX_copy_ex(s->md, m->outer) != 1 ||
-        EVP_DigestUpdate(s->md, inner, sizeof inner) != 1 ||
-        digest_final(s->md, out) < 0)
+    s->md = m->outer;
+    if (digest_update(&s->md, inner, sizeof inner) < 0 ||
+        digest_final(&s->md, out) < 0)
         goto cleanup;
     rc = 0;
 cleanup:
@@ -545,14 +525,14 @@ static int pct_decode(const char *p, size_t n, char *dst, size_t cap,
 typedef struct {
     char *out; /* text copy, or NULL */
     size_t cap, len;
-    EVP_MD_CTX *md; /* running SHA-256, or NULL */
+    SHA256_CTX *md; /* running SHA-256, or NULL */
     char chunk[1024]; /* most requests in one digest update */
     size_t n;
     int failed; /* text did not fit, or the digest failed */
 } sink;
 
 /* A sink into out[0..cap) (text) or md (digest); the chunk needs no zeroing. */
-static void sink_init(sink *s, char *out, size_t cap, EVP_MD_CTX *md)
+static void sink_init(sink *s, char *out, size_t cap, SHA256_CTX *md)
 {
     s->out = out;
     s->cap = cap;
@@ -575,7 +555,7 @@ static void sink_flush(sink *s)
         s->len += s->n;
         s->out[s->len] = '\0';
     }
-    if (s->md && !s->failed && EVP_DigestUpdate(s->md, s->chunk, s->n) != 1)
+    if (s->md && !s->failed && digest_update(s->md, s->chunk, s->n) < 0)
         s->failed = 1;
     s->n = 0;
 }
@@ -980,7 +960,7 @@ static void forget_last_digest(void)
     thread_scratch *s = my_scratch;
 
     if (s)
-        digest_init(s->md);
+        digest_init(&s->md);
 }
 
 int sigv4_signing_key(const char *secret_key, const char *date,
@@ -1517,14 +1497,14 @@ static sigv4_status expected_signature(const sigv4_request *req,
     sigv4_status st = SIGV4_ERROR;
 
     memset(key, 0, sizeof key);
-    if (!scr || digest_init(scr->md) < 0)
+    if (!scr || digest_init(&scr->md) < 0)
         goto crypto;
-    sink_init(&s, NULL, 0, scr->md);
+    sink_init(&s, NULL, 0, &scr->md);
     st = build_canonical(&s, req, auth, payload, why, whylen);
     if (st != SIGV4_OK)
         goto fail;
     st = SIGV4_ERROR;
-    if (digest_final(scr->md, hash) < 0 ||
+    if (digest_final(&scr->md, hash) < 0 ||
         sts_format(auth, hash, sts, sizeof sts, &sts_len) < 0 ||
         scope_key(auth, secret, given_key, key) < 0 ||
         signing_hmac(key, sts, sts_len, mac) < 0)
