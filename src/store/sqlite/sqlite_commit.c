@@ -6,13 +6,12 @@
  * writing its pages to the log plus an fsync.  Writers therefore queue
  * here; the first in line becomes the leader, takes everything queued so
  * far as one batch, and runs the batch as ONE SQLite transaction on the
- * store's writer connection (sq_set_writer, whose page cache so stays warm
- * from batch to batch): each request's work inside a savepoint of its own
- * (so one request's failure rolls back only that request), then a single COMMIT
- * and a single fsync of the log for the whole batch.  Only then does any
- * request of the batch get its answer, so every acknowledged write is on
- * disk.  While a batch runs the next one gathers; under load batches grow
- * and the cost per write falls.
+ * store's writer connection (sq_set_writer): each request's work inside a
+ * savepoint of its own (so one request's failure rolls back only that
+ * request), then a single COMMIT and a single fsync of the log for the
+ * whole batch.  Only then does any request of the batch get its answer, so
+ * every acknowledged write is on disk.  While a batch runs the next one
+ * gathers; under load batches grow and the cost per write falls.
  *
  * A request's work is written against its own connection (ctx->db, or the
  * conn handed to its callback).  While the leader runs it, that connection
@@ -26,13 +25,14 @@
  * writers, every CHECKPOINT_EVERY_BATCHES batches or CHECKPOINT_IDLE_MS.
  *
  * The same thread merges the full-text index.  Every batch adds a small
- * FTS5 segment to case_fts (sq_flush_before_commit), and a searchTerm probes each
- * segment, so after each checkpoint the thread runs FTS5 'merge' in steps
- * of MERGE_STEP_PAGES pages until a step finds nothing to merge or
- * MERGE_BUDGET_MS is spent (then it comes back after MERGE_PAUSE_MS).  A
- * step is one short write transaction taken as a turn of leadership: the
- * writers queued meanwhile wait for it, as for a batch, and go next, so a
- * step never sleeps in SQLite's busy handler and never starves writers.
+ * FTS5 segment to case_fts (sq_flush_before_commit), and a searchTerm
+ * probes each segment, so after each checkpoint the thread runs FTS5
+ * 'merge' in steps of MERGE_STEP_PAGES pages until a step finds nothing to
+ * merge or MERGE_BUDGET_MS is spent (then it comes back after
+ * MERGE_PAUSE_MS).  A step is one short write transaction taken as a turn
+ * of leadership: the writers queued meanwhile wait for it, as for a batch,
+ * and go next, so a step never sleeps in SQLite's busy handler and never
+ * starves writers.
  * The write path itself no longer merges (migration 010).
  */
 #include <errno.h>
@@ -159,45 +159,44 @@ static int begin(sqlite_conn *c)
     return STORE_BUSY;
 }
 
-/* Runs one request inside a savepoint of the leader's transaction. */
-static void run_request(sqlite_conn *leader, tx_request *r)
+/* Runs one request inside a savepoint of the batch's transaction. */
+static void run_request(sqlite_conn *writer, tx_request *r)
 {
-    int status = run_stmt(leader, CS_SAVEPOINT);
+    int status = run_stmt(writer, CS_SAVEPOINT);
 
     if (status != STORE_OK) {
         r->result = status;
         return;
     }
-    if (r->conn != leader)
-        r->conn->redirect = leader;
+    r->conn->redirect = writer;
     r->result = r->fn(&r->conn->base, r->arg);
     r->conn->redirect = NULL;
     if (r->result != 0)
-        run_stmt(leader, CS_ROLLBACK_TO);
-    status = run_stmt(leader, CS_RELEASE);
+        run_stmt(writer, CS_ROLLBACK_TO);
+    status = run_stmt(writer, CS_RELEASE);
     if (r->result == 0 && status != STORE_OK)
         r->result = status;
 }
 
 /* Commits the batch and makes it durable; on failure every request that
  * had succeeded gets the failure instead. */
-static void run_batch(sq_shared *sh, sqlite_conn *leader, tx_request *batch)
+static void run_batch(sq_shared *sh, sqlite_conn *writer, tx_request *batch)
 {
-    int status = begin(leader);
+    int status = begin(writer);
 
     for (tx_request *r = batch; r; r = r->next) {
         if (status == STORE_OK)
-            run_request(leader, r);
+            run_request(writer, r);
         else
             r->result = status;
     }
     if (status != STORE_OK)
         return;
-    status = sq_flush_before_commit(leader);
+    status = sq_flush_before_commit(writer);
     if (status == STORE_OK)
-        status = run_stmt(leader, CS_COMMIT);
+        status = run_stmt(writer, CS_COMMIT);
     if (status != STORE_OK)
-        run_stmt(leader, CS_ROLLBACK);
+        run_stmt(writer, CS_ROLLBACK);
     else
         status = sync_log(sh);
     for (tx_request *r = batch; r && status != STORE_OK; r = r->next)
@@ -252,7 +251,7 @@ int sq_tx(store_conn *conn, store_tx_fn fn, void *arg)
         sh->leading = true;
         tx_request *batch = take_batch(sh);
         pthread_mutex_unlock(&sh->lock);
-        run_batch(sh, sh->writer ? sh->writer : c, batch);
+        run_batch(sh, sh->writer, batch);
         pthread_mutex_lock(&sh->lock);
         finish_batch(sh, batch);
         sh->leading = false;

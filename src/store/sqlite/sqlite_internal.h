@@ -57,12 +57,12 @@ typedef struct sqlite_conn_s {
 } sqlite_conn;
 
 /*
- * Hands every later batch to writer, a connection of its own that
- * sq_close_shared closes.  Without it a batch runs on its leader's
- * connection, a different one each time; as SQLite drops a connection's
- * whole page cache when another connection has committed since its last
- * transaction, every batch then started cold and read each page it
- * touched back from the file.
+ * Makes writer, a connection of its own that sq_close_shared closes, the
+ * one every batch runs on, whichever thread leads it.  SQLite drops a
+ * connection's whole page cache when another connection has committed
+ * since its last transaction, so batches run on their leaders' pooled
+ * connections would each start cold.  Set once, when the store opens,
+ * before any batch.
  */
 void sq_set_writer(sq_shared *sh, sqlite_conn *writer);
 /* sqlite_store.c: closes a connection (NULL is ignored). */
