@@ -788,6 +788,34 @@ static void check_total_is_the_walk(fixture *f, store_search_query *q,
     CHECK(h && total == h->count);
 }
 
+/* Two security profiles' filter, {team=a AND region=eu} OR {team=b}, and
+ * NOT region=us, as search nodes (tag_filters_init links them). */
+typedef struct {
+    search_node team_a, team_b, eu, us, p1, p2, profiles, not_us;
+    search_node *p1_kids[2], *p2_kids[1], *profiles_kids[2], *not_kids[1];
+} tag_filters;
+
+static void tag_filters_init(tag_filters *t)
+{
+    *t = (tag_filters){
+        .team_a = {.kind = SEARCH_TAG, .tag_key = "team", .tag_value = "a"},
+        .team_b = {.kind = SEARCH_TAG, .tag_key = "team", .tag_value = "b"},
+        .eu = {.kind = SEARCH_TAG, .tag_key = "region", .tag_value = "eu"},
+        .us = {.kind = SEARCH_TAG, .tag_key = "region", .tag_value = "us"}};
+    t->p1_kids[0] = &t->team_a;
+    t->p1_kids[1] = &t->eu;
+    t->p2_kids[0] = &t->team_b;
+    t->profiles_kids[0] = &t->p1;
+    t->profiles_kids[1] = &t->p2;
+    t->not_kids[0] = &t->us;
+    t->p1 = (search_node){.kind = SEARCH_AND, .children = t->p1_kids, .child_count = 2};
+    t->p2 = (search_node){.kind = SEARCH_AND, .children = t->p2_kids, .child_count = 1};
+    t->profiles = (search_node){.kind = SEARCH_OR, .children = t->profiles_kids,
+                                .child_count = 2};
+    t->not_us = (search_node){.kind = SEARCH_NOT, .children = t->not_kids,
+                              .child_count = 1};
+}
+
 /* The filters a user's security profiles make (an OR of ANDs of tag
  * equalities), and other tag-only filters, counted through tag sets
  * (migration 011), stay exact as tags are added, changed and removed and
@@ -797,26 +825,15 @@ TEST(search_store_tag_filter_totals_follow_tag_changes)
     static const char *const teams[] = {"a", "b", NULL};
     static const char *const regions[] = {"eu", "us", "ap", NULL};
     fixture f = {0};
-    search_node team_a = {.kind = SEARCH_TAG, .tag_key = "team", .tag_value = "a"};
-    search_node team_b = {.kind = SEARCH_TAG, .tag_key = "team", .tag_value = "b"};
-    search_node eu = {.kind = SEARCH_TAG, .tag_key = "region", .tag_value = "eu"};
-    search_node us = {.kind = SEARCH_TAG, .tag_key = "region", .tag_value = "us"};
-    search_node *p1_kids[] = {&team_a, &eu}, *p2_kids[] = {&team_b};
-    search_node p1 = {.kind = SEARCH_AND, .children = p1_kids, .child_count = 2};
-    search_node p2 = {.kind = SEARCH_AND, .children = p2_kids, .child_count = 1};
-    search_node *profiles_kids[] = {&p1, &p2};
-    search_node profiles = {.kind = SEARCH_OR, .children = profiles_kids,
-                            .child_count = 2};
-    search_node *not_kids[] = {&us};
-    search_node not_us = {.kind = SEARCH_NOT, .children = not_kids,
-                          .child_count = 1};
-    search_node *mixed_kids[] = {&team_a, &not_us};
+    tag_filters t;
+    search_node *mixed_kids[] = {&t.team_a, &t.not_us};
     search_node mixed = {.kind = SEARCH_OR, .children = mixed_kids,
                          .child_count = 2};
-    search_node *const filters[] = {&profiles, &not_us, &mixed, &team_a};
+    search_node *const filters[] = {&t.profiles, &t.not_us, &mixed, &t.team_a};
     store_search_query q = {.domain_id = "d1"};
     char id[16], path[16];
 
+    tag_filters_init(&t);
     CHECK(fixture_open(&f));
     for (int i = 0; i < 36; i++) {
         snprintf(id, sizeof id, "c%02d", i);
@@ -834,7 +851,7 @@ TEST(search_store_tag_filter_totals_follow_tag_changes)
         q.filter = filters[i];
         check_total_is_the_walk(&f, &q, "seeded");
     }
-    q.filter = &profiles; /* c00 c06 c12 ... are team a in eu; b every third */
+    q.filter = &t.profiles; /* c00 c06 c12 ... are team a in eu; b every third */
     {
         int64_t total = -1;
         q.want_total = true;
@@ -863,6 +880,120 @@ TEST(search_store_tag_filter_totals_follow_tag_changes)
         q.filter = filters[i];
         check_total_is_the_walk(&f, &q, "after changes");
     }
+    fixture_close(&f);
+}
+
+/* The test's own reading of a tag filter on one case's tags. */
+static bool tags_satisfy(const search_node *n, const json_t *tags)
+{
+    const json_t *v;
+
+    switch (n->kind) {
+    case SEARCH_TAG:
+        v = json_object_get(tags, n->tag_key);
+        return json_is_string(v) && !strcmp(json_string_value(v), n->tag_value);
+    case SEARCH_AND:
+        for (int i = 0; i < n->child_count; i++)
+            if (!tags_satisfy(n->children[i], tags))
+                return false;
+        return true;
+    case SEARCH_OR:
+        for (int i = 0; i < n->child_count; i++)
+            if (tags_satisfy(n->children[i], tags))
+                return true;
+        return false;
+    case SEARCH_NOT:
+        return !tags_satisfy(n->children[0], tags);
+    case SEARCH_FIELD:
+        break;
+    }
+    return true; /* the field conditions below hold on every case */
+}
+
+#define COMPOUND_CASES 80
+
+/* Pages through q, 4 cases a page, and checks it finds exactly the cases
+ * whose tags satisfy q's filter, and counts as many. */
+static void check_walk_is_the_tags(fixture *f, store_search_query *q,
+                                   json_t *const *tags, const char *what)
+{
+    static hits all;
+    static char want[COMPOUND_CASES * 8];
+    size_t len = 0;
+    int64_t total = -1;
+    int wanted = 0;
+
+    want[0] = '\0';
+    for (int i = 0; i < COMPOUND_CASES; i++) {
+        if (!tags_satisfy(q->filter, tags[i]))
+            continue;
+        len += (size_t)snprintf(want + len, sizeof want - len, "%sc%02d",
+                                wanted++ ? "," : "", i);
+    }
+    CHECK(walk(f, q, 4, &all, &total));
+    if (strcmp(ids_of(&all, true), want) != 0 || total != wanted)
+        fprintf(stderr, "%s: found %s (total %lld), want %s\n", what,
+                ids_of(&all, true), (long long)total, want);
+    CHECK_STR(ids_of(&all, true), want);
+    CHECK_INT(total, wanted);
+}
+
+/* Conditions over several tags (a user's security profiles) are tested
+ * through each case's tag set when the domain has few distinct sets, and
+ * tag by tag when it has many: either way, alone, beside a field
+ * condition and under a sort, the pages hold exactly the matching cases. */
+TEST(search_store_tag_compound_filters_find_exactly_the_matching_cases)
+{
+    static const char *const teams[] = {"a", "b", NULL};
+    static const char *const regions[] = {"eu", "us", "ap", NULL};
+    fixture f = {0};
+    tag_filters t;
+    search_node title = field_str("title", SEARCH_EQ, "t");
+    search_node *with_field_kids[] = {&t.profiles, &title, &t.not_us};
+    search_node with_field = {.kind = SEARCH_AND, .children = with_field_kids,
+                              .child_count = 3};
+    search_node *const filters[] = {&t.profiles, &t.not_us, &with_field};
+    json_t *tags[COMPOUND_CASES];
+    store_search_query q = {.domain_id = "d1"};
+    char id[16], value[16];
+
+    tag_filters_init(&t);
+    CHECK(fixture_open(&f));
+    for (int i = 0; i < COMPOUND_CASES; i++) {
+        tags[i] = json_object();
+        snprintf(id, sizeof id, "c%02d", i);
+        CHECK(add_case(&f, "d1", id, json_pack("{s:o}", "title",
+                                               str_value("t"))) > 0);
+        if (teams[i % 3]) {
+            CHECK_INT(add_tag(&f, "d1", id, "team", teams[i % 3]), STORE_OK);
+            json_object_set_new(tags[i], "team", json_string(teams[i % 3]));
+        }
+        if (regions[i % 4]) {
+            CHECK_INT(add_tag(&f, "d1", id, "region", regions[i % 4]), STORE_OK);
+            json_object_set_new(tags[i], "region", json_string(regions[i % 4]));
+        }
+    }
+    for (int round = 0; round < 2; round++) {
+        const char *what = round == 0 ? "few tag sets" : "many tag sets";
+        for (size_t i = 0; i < sizeof filters / sizeof filters[0]; i++) {
+            q.filter = filters[i];
+            q.sort_count = 0;
+            check_walk_is_the_tags(&f, &q, tags, what);
+            q.sort_count = 1;
+            q.sorts[0].field_id = "title";
+            q.sorts[0].descending = true;
+            check_walk_is_the_tags(&f, &q, tags, what);
+        }
+        /* a tag unique to each case: more distinct sets than are read */
+        for (int i = 0; round == 0 && i < COMPOUND_CASES; i++) {
+            snprintf(id, sizeof id, "c%02d", i);
+            snprintf(value, sizeof value, "u%02d", i);
+            CHECK_INT(add_tag(&f, "d1", id, "unique", value), STORE_OK);
+            json_object_set_new(tags[i], "unique", json_string(value));
+        }
+    }
+    for (int i = 0; i < COMPOUND_CASES; i++)
+        json_decref(tags[i]);
     fixture_close(&f);
 }
 
