@@ -194,11 +194,12 @@ typedef struct {
     bool nulls_only;         /* only cases lacking the first sort field */
     const json_t *after;     /* keyset position, or NULL */
     int limit;
-    /* JSON array of the tag sets (case_tagsets.tagset, "{}" for none) that
-     * every conjunct over several tags (AND, OR, NOT) accepts, when the
-     * domain has few enough sets: those conjuncts are then one lookup per
-     * case instead of one per tag.  NULL: tested tag by tag. */
-    const char *tagsets;
+    /* The tag sets (case_tagsets.tagset, "{}" for none) that every
+     * conjunct over several tags (AND, OR, NOT) accepts, when the domain
+     * has few enough sets: those conjuncts are then one lookup per case
+     * instead of one per tag.  NULL: tested tag by tag. */
+    const char *const *tagsets;
+    int tagset_count;
 } sq_search_plan;
 
 /* Writes the statement for q run as plan in mode into out; 0, or -1 when

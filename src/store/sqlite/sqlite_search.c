@@ -589,10 +589,13 @@ static void put_filter(gen *g)
     }
     if (g->tagset_join) {
         /* an untagged case has no row: its set is the empty one */
-        put(g->b, " AND coalesce(ts.tagset, '{}') IN "
-                  "(SELECT value FROM json_each(");
-        put_text(g->b, g->p->tagsets);
-        put(g->b, "))");
+        put(g->b, " AND coalesce(ts.tagset, '{}') IN (");
+        for (int i = 0; i < g->p->tagset_count; i++) {
+            if (i > 0)
+                put(g->b, ", ");
+            put_text(g->b, g->p->tagsets[i]);
+        }
+        put(g->b, ")");
     }
 }
 
@@ -928,6 +931,15 @@ typedef struct {
     json_t *cursor; /* owned */
 } page_row;
 
+/* What read_tagsets found among the domain's tag sets. */
+typedef struct {
+    int limit;       /* sets were read up to limit + 1; 0: not read */
+    int rows;        /* sets read */
+    bool whole;      /* the whole filter is on tags alone: matched counts */
+    int64_t tagged;  /* cases carrying the sets read */
+    int64_t matched; /* of them, cases whose set the whole filter accepts */
+} tagset_tally;
+
 typedef struct {
     sq_search_plan plan;
     sq_sql_buf buf;
@@ -941,7 +953,9 @@ typedef struct {
     page_row *rows;          /* row_cap entries, owned */
     int row_count;
     int row_cap;
-    char *tagsets;           /* plan.tagsets, owned */
+    tagset_tally sets;       /* the domain's tag sets, once read */
+    char **accepted;         /* plan.tagsets, owned */
+    int accepted_count;
 } search_run;
 
 /* --- keys ------------------------------------------------------------------------- */
@@ -1582,58 +1596,7 @@ static bool tagset_matches(const search_node *n, const json_t *tagset)
     return false;
 }
 
-/*
- * A filter on tags alone, over every case of the snapshot: the sum of the
- * kept counts of the tag sets it accepts (migration 011), plus the untagged
- * cases when it accepts no tags.  Sets *done when it applied.
- */
-static int count_from_tagsets(sqlite_conn *c, const store_scope *scope,
-                              const store_search_query *q, search_run *r,
-                              int64_t max_seq, int64_t *total, bool *done)
-{
-    const sq_search_key *all = find_key(&r->plan, SQ_KEY_DOMAIN, "");
-    sqlite3_stmt *s;
-    json_t *untagged;
-    int64_t tagged = 0, matched = 0;
-    int rc, rows = 0, status = STORE_OK;
-
-    *done = false;
-    if (!q->filter || r->plan.match || !all || all->kkey < 0 ||
-        !tags_only(q->filter, 0) ||
-        (q->snapshot_seq > 0 && q->snapshot_seq < max_seq))
-        return STORE_OK;
-    if (!(s = stmt(c, ST_SEARCH_TAGSETS)))
-        return STORE_ERROR;
-    sq_bind_scope(s, scope);
-    sq_bind_text(s, 3, q->domain_id);
-    sqlite3_bind_int(s, 4, TAGSETS_MAX + 1);
-    while (status == STORE_OK && (rc = sqlite3_step(s)) == SQLITE_ROW) {
-        json_t *tagset = sq_column_json(s, 0, NULL);
-        int64_t n = sqlite3_column_int64(s, 1);
-        if (!json_is_object(tagset))
-            status = STORE_ERROR;
-        else if (tagset_matches(q->filter, tagset))
-            matched += n;
-        tagged += n;
-        rows++;
-        json_decref(tagset);
-    }
-    if (status == STORE_OK && rc != SQLITE_DONE)
-        status = sq_log_error(c, "read tag sets", rc);
-    sq_done(s);
-    if (status != STORE_OK || rows > TAGSETS_MAX)
-        return status;
-    if (!(untagged = json_object()))
-        return STORE_ERROR;
-    if (tagset_matches(q->filter, untagged))
-        matched += all->count - tagged;
-    json_decref(untagged);
-    *total = matched;
-    *done = true;
-    return STORE_OK;
-}
-
-/* --- conjuncts over several tags, by tag set --------------------------------------- */
+/* --- the domain's tag sets ----------------------------------------------------------- */
 
 /* Beyond this many distinct tag sets in a domain, reading and testing each
  * costs a page more than the per-tag lookups it saves (about 0.5 µs per
@@ -1663,67 +1626,143 @@ static bool compounds_accept(const conjuncts *conj, const json_t *tagset)
     return true;
 }
 
-/* Appends the stored text of a tag set the conjuncts accept; 0 or -1. */
-static int accept_set(json_t *accepted, const conjuncts *conj,
-                      const char *text, const json_t *tagset)
+/* Keeps a copy of the stored text of a set the conjuncts accept; 0 or -1. */
+static int accept_set(search_run *r, const char *text)
 {
-    if (!compounds_accept(conj, tagset))
-        return 0;
-    return json_array_append_new(accepted, json_string(text));
+    /* room for "{}" and TAGSETS_PAGE_MAX sets */
+    if (r->accepted_count == TAGSETS_PAGE_MAX + 1)
+        return -1;
+    if (!r->accepted &&
+        !(r->accepted = calloc(TAGSETS_PAGE_MAX + 1, sizeof *r->accepted)))
+        return -1;
+    if (!(r->accepted[r->accepted_count] = strdup(text)))
+        return -1;
+    r->accepted_count++;
+    return 0;
+}
+
+static void forget_accepted(search_run *r)
+{
+    for (int i = 0; i < r->accepted_count; i++)
+        free(r->accepted[i]);
+    r->accepted_count = 0;
+}
+
+/* Tallies one set: its cases, whether the whole filter accepts it, and
+ * (when listing) whether the conjuncts over several tags do. */
+static int tally_set(search_run *r, const store_search_query *q,
+                     const conjuncts *conj, bool listing, const char *text,
+                     const json_t *tagset, int64_t n)
+{
+    r->sets.tagged += n;
+    if (r->sets.whole && tagset_matches(q->filter, tagset))
+        r->sets.matched += n;
+    if (listing && compounds_accept(conj, tagset))
+        return accept_set(r, text);
+    return 0;
 }
 
 /*
- * Fills r->plan.tagsets (see sq_search_plan) from the domain's kept tag
- * sets (migration 011), which the read transaction sees as of the same
- * commit as the cases; leaves it NULL when the filter has no conjunct over
- * several tags or the domain has more than TAGSETS_PAGE_MAX sets.
+ * Reads up to limit + 1 of the domain's kept tag sets (migration 011),
+ * which the read transaction sees as of the same commit as the cases: for
+ * the count of a filter on tags alone (count_from_tagsets) and the list
+ * of sets the conjuncts over several tags accept (sq_search_plan.tagsets,
+ * set when the domain has at most TAGSETS_PAGE_MAX sets).  Reads again
+ * only for a higher limit; a list once made stays, being the same.
  */
+static int read_tagsets(sqlite_conn *c, const store_scope *scope,
+                        const store_search_query *q, search_run *r, int limit)
+{
+    conjuncts conj;
+    json_t *none = NULL;
+    sqlite3_stmt *s;
+    bool listing;
+    int rc = SQLITE_DONE, status = STORE_OK;
+
+    conjuncts_of(q->filter, &conj);
+    listing = !r->plan.tagsets && has_tag_compound(&conj);
+    if (listing)
+        forget_accepted(r); /* from a read that found too many sets */
+    r->sets = (tagset_tally){.limit = limit, .whole = tags_only(q->filter, 0)};
+    if (!(s = stmt(c, ST_SEARCH_TAGSETS)))
+        return STORE_ERROR;
+    sq_bind_scope(s, scope);
+    sq_bind_text(s, 3, q->domain_id);
+    sqlite3_bind_int(s, 4, limit + 1);
+    if (listing && (!(none = json_object()) ||
+                    (compounds_accept(&conj, none) && accept_set(r, "{}") != 0)))
+        status = STORE_ERROR;
+    while (status == STORE_OK && (rc = sqlite3_step(s)) == SQLITE_ROW) {
+        const char *text = (const char *)sqlite3_column_text(s, 0);
+        json_t *tagset = sq_column_json(s, 0, NULL);
+        if (!text || !json_is_object(tagset) ||
+            tally_set(r, q, &conj, listing && r->sets.rows < TAGSETS_PAGE_MAX,
+                      text, tagset, sqlite3_column_int64(s, 1)) != 0)
+            status = STORE_ERROR;
+        r->sets.rows++;
+        json_decref(tagset);
+    }
+    if (status == STORE_OK && rc != SQLITE_DONE)
+        status = sq_log_error(c, "read tag sets", rc);
+    sq_done(s);
+    json_decref(none);
+    if (status == STORE_OK && listing && r->sets.rows <= TAGSETS_PAGE_MAX) {
+        r->plan.tagsets = (const char *const *)r->accepted;
+        r->plan.tagset_count = r->accepted_count;
+    }
+    return status;
+}
+
+/* Lists the sets for a filter with conjuncts over several tags, reading
+ * as many as the count of a filter on tags alone will want. */
 static int accept_tagsets(sqlite_conn *c, const store_scope *scope,
                           const store_search_query *q, search_run *r)
 {
     conjuncts conj;
-    sqlite3_stmt *s;
-    json_t *accepted = NULL, *none = NULL;
-    int rc = SQLITE_DONE, rows = 0, status = STORE_OK;
 
     if (!q->filter)
         return STORE_OK;
     conjuncts_of(q->filter, &conj);
     if (!has_tag_compound(&conj))
         return STORE_OK;
-    if (!(s = stmt(c, ST_SEARCH_TAGSETS)))
+    return read_tagsets(c, scope, q, r,
+                        q->want_total && tags_only(q->filter, 0)
+                            ? TAGSETS_MAX
+                            : TAGSETS_PAGE_MAX);
+}
+
+/*
+ * A filter on tags alone, over every case of the snapshot: the sum of the
+ * kept counts of the tag sets it accepts (migration 011), plus the untagged
+ * cases when it accepts no tags.  Sets *done when it applied.
+ */
+static int count_from_tagsets(sqlite_conn *c, const store_scope *scope,
+                              const store_search_query *q, search_run *r,
+                              int64_t max_seq, int64_t *total, bool *done)
+{
+    const sq_search_key *all = find_key(&r->plan, SQ_KEY_DOMAIN, "");
+    json_t *untagged;
+    int64_t matched;
+    int status = STORE_OK;
+
+    *done = false;
+    if (!q->filter || r->plan.match || !all || all->kkey < 0 ||
+        !tags_only(q->filter, 0) ||
+        (q->snapshot_seq > 0 && q->snapshot_seq < max_seq))
+        return STORE_OK;
+    if (r->sets.limit < TAGSETS_MAX)
+        status = read_tagsets(c, scope, q, r, TAGSETS_MAX);
+    if (status != STORE_OK || r->sets.rows > TAGSETS_MAX)
+        return status;
+    if (!(untagged = json_object()))
         return STORE_ERROR;
-    sq_bind_scope(s, scope);
-    sq_bind_text(s, 3, q->domain_id);
-    sqlite3_bind_int(s, 4, TAGSETS_PAGE_MAX + 1);
-    accepted = json_array();
-    none = json_object();
-    if (!accepted || !none || accept_set(accepted, &conj, "{}", none) != 0) {
-        status = STORE_ERROR;
-        goto cleanup;
-    }
-    while (status == STORE_OK && (rc = sqlite3_step(s)) == SQLITE_ROW) {
-        const char *text = (const char *)sqlite3_column_text(s, 0);
-        json_t *tagset = sq_column_json(s, 0, NULL);
-        rows++;
-        if (!text || !json_is_object(tagset) ||
-            accept_set(accepted, &conj, text, tagset) != 0)
-            status = STORE_ERROR;
-        json_decref(tagset);
-    }
-    if (status == STORE_OK && rc != SQLITE_DONE)
-        status = sq_log_error(c, "read tag sets", rc);
-    if (status == STORE_OK && rows <= TAGSETS_PAGE_MAX) {
-        r->tagsets = json_dumps(accepted, JSON_COMPACT);
-        if (!r->tagsets)
-            status = STORE_ERROR;
-        r->plan.tagsets = r->tagsets;
-    }
-cleanup:
-    sq_done(s);
-    json_decref(accepted);
-    json_decref(none);
-    return status;
+    matched = r->sets.matched;
+    if (tagset_matches(q->filter, untagged))
+        matched += all->count - r->sets.tagged;
+    json_decref(untagged);
+    *total = matched;
+    *done = true;
+    return STORE_OK;
 }
 
 /* Refreshes the rows and counts of the noted cases (see the statements). */
@@ -2050,7 +2089,8 @@ int sq_cases_search(store_conn *conn, const store_scope *scope,
     for (int i = 0; i < r->row_count; i++)
         json_decref(r->rows[i].cursor);
     free(r->rows);
-    free(r->tagsets);
+    forget_accepted(r);
+    free(r->accepted);
     free(r);
     return status;
 }
