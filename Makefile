@@ -65,10 +65,12 @@ deps:
 unit: $(BUILD)/unit_tests
 	$(BUILD)/unit_tests
 
-# Benchmark helpers for bench/search.sh: build/bench/seed loads cases,
-# build/bench/search_store times the store's searches without HTTP.
+# Benchmark helpers: build/bench/seed loads cases and build/bench/search_store
+# times the store's searches without HTTP (bench/search.sh);
+# build/bench/sigv4_verify times one signature check (bench/auth.sh).
 .PHONY: bench-tools
-bench-tools: $(BUILD)/bench/seed $(BUILD)/bench/search_store
+bench-tools: $(BUILD)/bench/seed $(BUILD)/bench/search_store \
+             $(BUILD)/bench/sigv4_verify
 
 $(BUILD)/bench/%: $(BUILD)/bench/%.o $(LIB_OBJS)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)

@@ -11,7 +11,10 @@
 #       "two-profile user": a Connect user with two restricting profiles,
 #         {team=a AND region=eu} OR {team=b};
 # alternating, in several rounds (every other round in reverse order, so a
-# drift in the machine's speed does not favour one caller).  Every case carries team=a and region=eu, so every
+# drift in the machine's speed does not favour one caller).  A second
+# --auth off server on its own copy of the store, asked the baseline's
+# requests, is the control: it does exactly the baseline's work, so how far
+# its figures stray from the baseline's is the noise of the machine.  Every case carries team=a and region=eu, so every
 # caller gets the same answers and the differences are the security path
 # alone: the signature, the user's access record, the case's tags, and the
 # search's tag condition.  Besides requests/s, the server's own CPU time per
@@ -21,11 +24,12 @@
 # one request at a time), which the load of a shared machine does not
 # disturb.  Writes bench/results-auth.md.
 #
-#   bench/auth.sh [seconds-per-run] [cases] [rounds]  (defaults 10, 2000, 4)
+#   bench/auth.sh [seconds-per-run] [cases] [rounds]  (defaults 5, 2000, 8)
 source "$(dirname "$0")/lib.sh"
-secs=${1:-10}
+make -s "$bin" bench-tools >/dev/null
+secs=${1:-5}
 cases=${2:-2000}
-rounds=${3:-4}
+rounds=${3:-8}
 conns=16
 account=444455556666
 instance=bench-instance
@@ -114,6 +118,10 @@ copy_store "$dir/bench.db" "$dir/seed.db"
 start_server "$admin_port" "$dir/bench.db" --auth off
 copy_store "$dir/seed.db" "$dir/signed.db"
 start_server "$signed_port" "$dir/signed.db" --credentials "$dir/credentials"
+control_port=$(free_port)
+control_url="http://127.0.0.1:$control_port"
+copy_store "$dir/seed.db" "$dir/control.db"
+start_server "$control_port" "$dir/control.db" --auth off
 
 # request.lua with fixed extra headers (args 4...: "Name: value"), for the
 # signed requests: a signature stays valid for 15 minutes, and nothing in
@@ -160,9 +168,11 @@ search_path="/domains/$domain/cases-search"
 search_body='{"maxResults":25,"fields":[{"id":"title"},{"id":"status"}]}'
 
 callers=(admin AKIDBENCHADMIN AKIDBENCHONE AKIDBENCHTWO)
+timed=(admin control "${callers[@]:1}")
 desc() {
   case $1 in
     admin) echo "--auth off, administrator" ;;
+    control) echo "control: a second auth off" ;;
     AKIDBENCHADMIN) echo "sigv4, administrator" ;;
     AKIDBENCHONE) echo "sigv4, one-tag user" ;;
     AKIDBENCHTWO) echo "sigv4, two-profile user" ;;
@@ -189,30 +199,66 @@ PY
 checks=$(check GetCase "$get_path" "$get_body"; check SearchCases "$search_path" "$search_body")
 echo "$checks" >&2
 
-declare -A rps cpu reqs
+# One line per timed run, for the summary: op caller round rps cpu-ticks requests.
+runs_file=$dir/runs.tsv
 # CPU time (user + system, clock ticks) the process has used so far.
 server_cpu() { awk '{print $14 + $15}' "/proc/$1/stat"; }
-run() {  # label caller path body
-  local label=$1 who=$2 path=$3 body=$4 line pid=${pids[1]} before r
-  [ "$who" = admin ] && pid=${pids[0]}
+run() {  # label caller round path body
+  local label=$1 who=$2 round=$3 path=$4 body=$5 line pid url port before r
+  case $who in
+    admin) pid=${pids[0]} url=$admin_url port=$admin_port ;;
+    control) pid=${pids[2]} url=$control_url port=$control_port ;;
+    *) pid=${pids[1]} url=$signed_url port=$signed_port ;;
+  esac
   before=$(server_cpu "$pid")
-  # The baseline gets the same bytes, signed as an SDK always signs (the
-  # server does not check them): the difference is the security work alone.
-  if [ "$who" = admin ]; then
-    mapfile -t hdrs < <(sign AKIDBENCHADMIN POST "$path" "$body" "$admin_port")
-    line=$(wrk -t2 -c"$conns" -d"${secs}s" --latency -s "$dir/signed.lua" "$admin_url" \
-             -- POST "$path" "$body" "${hdrs[@]}" | grep '^RESULT')
-  else
-    mapfile -t hdrs < <(sign "$who" POST "$path" "$body")
-    line=$(wrk -t2 -c"$conns" -d"${secs}s" --latency -s "$dir/signed.lua" "$signed_url" \
-             -- POST "$path" "$body" "${hdrs[@]}" | grep '^RESULT')
-  fi
+  # The baseline and the control get the same bytes, signed as an SDK
+  # always signs (the server does not check them): the difference is the
+  # security work alone.
+  case $who in
+    admin|control) mapfile -t hdrs < <(sign AKIDBENCHADMIN POST "$path" "$body" "$port") ;;
+    *) mapfile -t hdrs < <(sign "$who" POST "$path" "$body") ;;
+  esac
+  line=$(wrk -t2 -c"$conns" -d"${secs}s" --latency -s "$dir/signed.lua" "$url" \
+           -- POST "$path" "$body" "${hdrs[@]}" | grep '^RESULT')
   r=$(sed -E 's/.*rps=([0-9]+).*/\1/' <<<"$line")
-  rps[$label.$who]=$(( ${rps[$label.$who]:-0} + r ))
-  cpu[$label.$who]=$(( ${cpu[$label.$who]:-0} + $(server_cpu "$pid") - before ))
-  reqs[$label.$who]=$(( ${reqs[$label.$who]:-0} + r * secs ))
-  printf '| %-11s | %-25s | %s |\n' "$label" "$(desc "$who")" \
+  printf '%s\t%s\t%s\t%s\t%s\t%s\n' "$label" "$who" "$round" "$r" \
+    $(( $(server_cpu "$pid") - before )) $(( r * secs )) >>"$runs_file"
+  printf '| %-11s | %-26s | %s |\n' "$label" "$(desc "$who")" \
     "$(sed -E 's/RESULT rps=([0-9]+) p50=([0-9.]+) p99=([0-9.]+) errors=([0-9]+) non2xx=([0-9]+)/\1 | \2 | \3 | \4 | \5/' <<<"$line")"
+}
+
+# Each caller against the baseline, from runs.tsv: the rounds summed, and
+# the median of the rounds' own ratios, which one disturbed round cannot
+# move far.
+summary() {  # callers...
+  python3 - "$runs_file" "$(getconf CLK_TCK)" "$@" <<'PY'
+import statistics, sys
+path, tck, callers = sys.argv[1], int(sys.argv[2]), sys.argv[3:]
+names = {"admin": "--auth off, administrator",
+         "control": "control: a second auth off",
+         "AKIDBENCHADMIN": "sigv4, administrator",
+         "AKIDBENCHONE": "sigv4, one-tag user",
+         "AKIDBENCHTWO": "sigv4, two-profile user"}
+runs = {}
+for line in open(path):
+    op, who, rnd, rps, ticks, reqs = line.split()
+    runs[(op, who, int(rnd))] = (int(rps), int(ticks) * 1e6 / tck / max(int(reqs), 1))
+ops = sorted({k[0] for k in runs}, key=lambda o: o != "GetCase")
+rounds = sorted({k[2] for k in runs})
+print("| operation   | caller                     | req/s, summed | req/s, median | CPU µs/request | CPU, summed | CPU, median |")
+print("|-------------|----------------------------|---------------|---------------|----------------|-------------|-------------|")
+for op in ops:
+    base = [runs[(op, "admin", r)] for r in rounds]
+    for who in callers:
+        mine = [runs[(op, who, r)] for r in rounds]
+        rps_sum = 100 * sum(m[0] for m in mine) / sum(b[0] for b in base)
+        rps_med = 100 * statistics.median(m[0] / b[0] for m, b in zip(mine, base))
+        cpu = statistics.mean(m[1] for m in mine)
+        cpu_sum = 100 * cpu / statistics.mean(b[1] for b in base)
+        cpu_med = 100 * statistics.median(m[1] / b[1] for m, b in zip(mine, base))
+        print("| %-11s | %-26s | %12.0f%% | %12.0f%% | %14.2f | %10.0f%% | %10.0f%% |"
+              % (op, names[who], rps_sum, rps_med, cpu, cpu_sum, cpu_med))
+PY
 }
 
 # --- instructions per request, under callgrind ------------------------------------
@@ -318,39 +364,29 @@ instruction_table() {
   echo
   echo "## Throughput"
   echo
-  echo "| operation   | caller                    | req/s | p50 ms | p99 ms | socket errors | non-2xx |"
-  echo "|-------------|---------------------------|-------|--------|--------|---------------|---------|"
+  echo "| operation   | caller                     | req/s | p50 ms | p99 ms | socket errors | non-2xx |"
+  echo "|-------------|----------------------------|-------|--------|--------|---------------|---------|"
   for (( round = 1; round <= rounds; round++ )); do
-    order=("${callers[@]}")
-    (( round % 2 == 0 )) && order=("${callers[3]}" "${callers[2]}" "${callers[1]}" "${callers[0]}")
+    order=("${timed[@]}")
+    if (( round % 2 == 0 )); then
+      order=()
+      for (( i = ${#timed[@]} - 1; i >= 0; i-- )); do order+=("${timed[i]}"); done
+    fi
     for op in GetCase SearchCases; do
       if [ "$op" = GetCase ]; then p=$get_path b=$get_body; else p=$search_path b=$search_body; fi
       for who in "${order[@]}"; do
-        run "$op" "$who" "$p" "$b"
+        run "$op" "$who" "$round" "$p" "$b"
       done
     done
   done
   echo
-  echo "Throughput relative to the baseline (--auth off, administrator), the $rounds rounds summed:"
+  echo "## Against the baseline (--auth off, administrator)"
   echo
-  for op in GetCase SearchCases; do
-    base=${rps[$op.admin]}
-    for who in "${callers[@]:1}"; do
-      echo "- $op, $(desc "$who"): $(( 100 * ${rps[$op.$who]} / base ))%"
-    done
-  done
+  echo "Requests/s, and the server's CPU time per request (user + system, read from /proc around each run), each relative to the baseline's: the $rounds rounds summed, and the median of the per-round ratios (each round runs every caller back to back, so a slow spell of the machine falls mostly within one round).  The control does the baseline's work on a second server: its distance from 100% is the noise of this machine."
   echo
-  echo "Server CPU time per request (user + system, read from /proc around each run, the $rounds rounds summed): what the server itself spends, which other load on the machine disturbs far less than throughput:"
+  summary "${timed[@]}"
   echo
-  tick_us=$(( 1000000 / $(getconf CLK_TCK) ))
-  for op in GetCase SearchCases; do
-    base=$(( ${cpu[$op.admin]} * tick_us * 100 / ${reqs[$op.admin]} ))
-    for who in "${callers[@]}"; do
-      us=$(( ${cpu[$op.$who]} * tick_us * 100 / ${reqs[$op.$who]} ))
-      printf -- '- %s, %s: %d.%02d µs (%d%% of the baseline)\n' "$op" "$(desc "$who")" \
-        $(( us / 100 )) $(( us % 100 )) $(( 100 * us / base ))
-    done
-  done
+  echo "The signature check alone, on this CPU (build/bench/sigv4_verify: parse and verify the GetCase request above, without HTTP; cold: after reading through 8 MiB, as a request's other work evicts it): $(build/bench/sigv4_verify 20000 | sed 's/^sigv4 parse+verify: //')."
   command -v valgrind >/dev/null && instruction_table
   cat <<'TXT'
 
@@ -368,12 +404,13 @@ instruction_table() {
   page walks that tag's cases in update order (migration 008) and its
   totalCount is the kept count of the tag value (migration 007).
 - SearchCases for a two-profile user: the OR of the two profiles is
-  counted from the kept counts of the domain's distinct tag sets
-  (migration 011, sqlite_search.c count_from_tagsets): the filter is
-  evaluated once per set, however many cases carry it.  Its page walks
-  the cases in update order, testing each against the OR.
-- Throughput and CPU time swing by tens of percent between runs of the
-  same server on this shared machine; the instruction counts do not, but
-  overstate the signature as said above.
+  evaluated once per distinct tag set of the domain (migration 011,
+  sqlite_search.c read_tagsets), however many cases carry it: the total
+  is the sum of the kept counts of the sets it accepts, and its page
+  walks the cases in update order, looking up each case's tag set in the
+  list of accepted ones (one lookup a case rather than one per tag).
+- Throughput and CPU time swing between runs of the same server on this
+  shared machine: the control shows by how much.  The instruction counts
+  do not swing, but overstate the signature as said above.
 TXT
 } | tee bench/results-auth.md
