@@ -952,7 +952,11 @@ TEST(search_store_tag_compound_filters_find_exactly_the_matching_cases)
     search_node *with_field_kids[] = {&t.profiles, &title, &t.not_us};
     search_node with_field = {.kind = SEARCH_AND, .children = with_field_kids,
                               .child_count = 3};
-    search_node *const filters[] = {&t.profiles, &t.not_us, &with_field};
+    search_node *both_kids[] = {&t.team_a, &t.team_b};
+    search_node both = {.kind = SEARCH_AND, .children = both_kids,
+                        .child_count = 2}; /* no set: an empty list */
+    search_node *const filters[] = {&t.profiles, &t.not_us, &with_field,
+                                    &both};
     json_t *tags[COMPOUND_CASES];
     store_search_query q = {.domain_id = "d1"};
     char id[16], value[16];
