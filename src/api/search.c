@@ -414,12 +414,14 @@ static const char *write_token(request_ctx *ctx, const search_request *s,
  * free them cost more than the search.
  */
 
-/* One case of the page: its item up to the tags, which are read after the
- * walk so the store is not asked for them while it produces the page. */
+/* One case of the page: its item up to the tags, or whole when the store
+ * gave the tags with the case; else they are read after the walk, so the
+ * store is not asked for them while it produces the page. */
 typedef struct {
     char *head; /* {"caseId":…,"templateId":…,"fields":[…] (malloc'd) */
     size_t head_len;
     const char *case_id; /* arena */
+    bool whole;          /* head ends with the tags and the closing brace */
 } page_item;
 
 typedef struct {
@@ -555,6 +557,12 @@ static int search_visit(const store_case *c, const json_t *cursor, void *arg)
     textbuf_puts(&b, ",\"fields\":[");
     put_projected(&b, w->s, c);
     textbuf_puts(&b, "]");
+    if (c->tags_text) {
+        textbuf_puts(&b, ",\"tags\":");
+        textbuf_puts(&b, c->tags_text);
+        textbuf_puts(&b, "}");
+        item->whole = true;
+    }
     item->case_id = arena_strdup(w->ctx->arena, c->case_id);
     item->head = textbuf_finish(&b, &item->head_len);
     if (!item->head || !item->case_id)
@@ -569,12 +577,16 @@ static int search_visit(const store_case *c, const json_t *cursor, void *arg)
 static int put_item(request_ctx *ctx, const search_request *s, textbuf *b,
                     const page_item *item)
 {
-    char *arn = arn_format(ctx->arena, ARN_CASE, ctx->scope.region,
-                           ctx->scope.account, s->domain_id, item->case_id,
-                           NULL);
+    char *arn;
     json_t *tags = NULL;
     int rc;
 
+    if (item->whole) {
+        textbuf_put(b, item->head, item->head_len);
+        return 0;
+    }
+    arn = arn_format(ctx->arena, ARN_CASE, ctx->scope.region,
+                     ctx->scope.account, s->domain_id, item->case_id, NULL);
     if (!arn)
         return api_fail(ctx, ERR_INTERNAL, "Out of memory");
     rc = store_tags_get(ctx->db, arn, &tags);

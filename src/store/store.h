@@ -226,6 +226,9 @@ typedef struct {
      * JSON object of the values (fields_len bytes), fields left NULL */
     const char *fields_text;
     size_t fields_len;
+    /* searches: the case's tags as the text of a JSON object, when the
+     * backend reads them with the case; NULL: ask store_tags_get */
+    const char *tags_text;
 } store_case;
 
 /* Inserts c (c->seq is set). STORE_CONFLICT when the case id is taken. */

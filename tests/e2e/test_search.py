@@ -863,6 +863,13 @@ class SearchTests(CasesTestCase):
         self.assertIn(cases[1], expected("red"))
         self.assertIn(cases[11], expected("red"))
         self.assertNotIn(cases[4], expected("red") + expected("blue"))
+        # each result carries the tags the case has now, as GetCase gives them
+        items = list(every_page(c, domainId=dom, maxResults=5, fields=[{"id": "title"}]))
+        self.assertLessEqual(set(alive), {i["caseId"] for i in items})
+        for item in items:
+            now = c.get_case(domainId=dom, caseId=item["caseId"],
+                             fields=[{"id": "title"}]).get("tags") or {}
+            self.assertEqual(item.get("tags") or {}, now, item["caseId"])
 
     def test_projection_of_a_case_with_many_values(self):
         """Search results copy the projected values out of the stored case;

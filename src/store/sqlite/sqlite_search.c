@@ -86,9 +86,12 @@ static const char *const search_sql[ST_SEARCH__COUNT] = {
     [ST_SEARCH_KEY] =
         "SELECT kkey, n FROM search_keys WHERE account = ?1 AND region = ?2 "
         "AND domain_id = ?3 AND kind = ?4 AND name = ?5",
+    /* the tags from the case's kept tag set (migration 011): one lookup
+     * by seq, not a statement over the tags table per case */
     [ST_SEARCH_CASE] =
-        "SELECT case_id, template_id, created_ms, updated_ms, fields "
-        "FROM cases WHERE seq = ?1",
+        "SELECT c.case_id, c.template_id, c.created_ms, c.updated_ms, "
+        "c.fields, t.tagset FROM cases c "
+        "LEFT JOIN case_tagsets t ON t.case_seq = c.seq WHERE c.seq = ?1",
     [ST_SEARCH_MAX_SEQ] =
         "SELECT case_seq FROM case_values WHERE kkey = ?1 AND val IS NULL "
         "ORDER BY case_seq DESC LIMIT 1",
@@ -1361,6 +1364,10 @@ static int emit_case(sqlite_conn *c, const store_search_query *q,
     sc.template_id = (const char *)sqlite3_column_text(s, 1);
     sc.created_ms = sqlite3_column_int64(s, 2);
     sc.updated_ms = sqlite3_column_int64(s, 3);
+    /* a case without tags has no kept set */
+    sc.tags_text = sqlite3_column_type(s, 5) == SQLITE_NULL
+                       ? "{}"
+                       : (const char *)sqlite3_column_text(s, 5);
     if (q->fields_as_text) {
         sc.fields_text = (const char *)sqlite3_column_text(s, 4);
         sc.fields_len = (size_t)sqlite3_column_bytes(s, 4);
