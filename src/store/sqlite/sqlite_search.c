@@ -947,6 +947,7 @@ typedef struct {
     bool whole;      /* the whole filter is on tags alone: matched counts */
     int64_t tagged;  /* cases carrying the sets read */
     int64_t matched; /* of them, cases whose set the whole filter accepts */
+    bool untagged;   /* the whole filter accepts a case without tags */
 } tagset_tally;
 
 typedef struct {
@@ -1692,14 +1693,17 @@ static int read_tagsets(sqlite_conn *c, const store_scope *scope,
     if (listing)
         forget_accepted(r); /* from a read that found too many sets */
     r->sets = (tagset_tally){.limit = limit, .whole = tags_only(q->filter, 0)};
+    if (!(none = json_object()))
+        return STORE_ERROR;
+    r->sets.untagged = r->sets.whole && tagset_matches(q->filter, none);
+    if (listing && compounds_accept(&conj, none) && accept_set(r, "{}") != 0)
+        status = STORE_ERROR;
+    json_decref(none);
     if (!(s = stmt(c, ST_SEARCH_TAGSETS)))
         return STORE_ERROR;
     sq_bind_scope(s, scope);
     sq_bind_text(s, 3, q->domain_id);
     sqlite3_bind_int(s, 4, limit + 1);
-    if (listing && (!(none = json_object()) ||
-                    (compounds_accept(&conj, none) && accept_set(r, "{}") != 0)))
-        status = STORE_ERROR;
     while (status == STORE_OK && (rc = sqlite3_step(s)) == SQLITE_ROW) {
         const char *text = (const char *)sqlite3_column_text(s, 0);
         json_t *tagset = sq_column_json(s, 0, NULL);
@@ -1713,7 +1717,6 @@ static int read_tagsets(sqlite_conn *c, const store_scope *scope,
     if (status == STORE_OK && rc != SQLITE_DONE)
         status = sq_log_error(c, "read tag sets", rc);
     sq_done(s);
-    json_decref(none);
     if (status == STORE_OK && listing && r->sets.rows <= TAGSETS_PAGE_MAX) {
         r->plan.tagsets = (const char *const *)r->accepted;
         r->plan.tagset_count = r->accepted_count;
@@ -1749,8 +1752,6 @@ static int count_from_tagsets(sqlite_conn *c, const store_scope *scope,
                               int64_t max_seq, int64_t *total, bool *done)
 {
     const sq_search_key *all = find_key(&r->plan, SQ_KEY_DOMAIN, "");
-    json_t *untagged;
-    int64_t matched;
     int status = STORE_OK;
 
     *done = false;
@@ -1762,13 +1763,8 @@ static int count_from_tagsets(sqlite_conn *c, const store_scope *scope,
         status = read_tagsets(c, scope, q, r, TAGSETS_MAX);
     if (status != STORE_OK || r->sets.rows > TAGSETS_MAX)
         return status;
-    if (!(untagged = json_object()))
-        return STORE_ERROR;
-    matched = r->sets.matched;
-    if (tagset_matches(q->filter, untagged))
-        matched += all->count - r->sets.tagged;
-    json_decref(untagged);
-    *total = matched;
+    *total = r->sets.matched +
+             (r->sets.untagged ? all->count - r->sets.tagged : 0);
     *done = true;
     return STORE_OK;
 }
