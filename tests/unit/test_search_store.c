@@ -1079,3 +1079,208 @@ TEST(search_store_tagset_backfill_matches_the_kept_sets)
     free(counts_after);
     fixture_close(&f);
 }
+
+/* --- the index of new cases (sqlite_index.c) ------------------------------------- */
+
+#define INDEX_ROWS                                                            \
+    "SELECT group_concat(row, ';') FROM (SELECT case_seq || ' ' || kkey || "  \
+    "' ' || typeof(val) || ' ' || quote(val) AS row FROM case_values "        \
+    "ORDER BY case_seq, kkey)"
+#define INDEX_KEYS                                                            \
+    "SELECT group_concat(row, ';') FROM (SELECT kkey || ' ' || domain_id || " \
+    "' ' || kind || ' ' || name || ' ' || n AS row FROM search_keys "         \
+    "ORDER BY kkey)"
+#define INDEX_COUNTS                                                          \
+    "SELECT (SELECT group_concat(row, ';') FROM (SELECT kkey || ' ' || val "  \
+    "|| ' ' || n AS row FROM search_counts ORDER BY kkey, val)) || '|' || "   \
+    "(SELECT group_concat(row, ';') FROM (SELECT kkey || ' ' || day || ' ' "  \
+    "|| n AS row FROM search_day_counts ORDER BY kkey, day))"
+#define INDEX_TERMS                                                           \
+    "SELECT coalesce(group_concat(row, ';'), '') FROM (SELECT term || ' ' "   \
+    "|| doc || ' ' || cnt AS row FROM temp.terms ORDER BY term)"
+/* With every case deleted: value rows, keys counting cases, options and
+ * days counting cases, terms (all 0 when the counts were exact). */
+#define INDEX_EMPTIED                                                         \
+    "SELECT (SELECT count(*) FROM case_values) || ' ' || (SELECT count(*) "   \
+    "FROM search_keys WHERE n <> 0) || ' ' || (SELECT count(*) FROM "         \
+    "search_counts WHERE n <> 0) || ' ' || (SELECT count(*) FROM "            \
+    "search_day_counts WHERE n <> 0) || ' ' || (" INDEX_TERMS ")"
+/* What the commit path does with the full-text queue (sqlite_commit.c). */
+#define INDEX_FTS_FLUSH                                                       \
+    "INSERT INTO case_fts (case_fts, rowid, body) SELECT op, rid, body "      \
+    "FROM case_fts_queue ORDER BY rid, id; DELETE FROM case_fts_queue;"
+
+/* The CREATE TRIGGER statement named name in migration number, "" when
+ * it is not there (static storage). */
+static const char *migration_trigger(int number, const char *name)
+{
+    static char sql[4][8192];
+    static int next;
+    char head[128];
+    const char *start = NULL, *end;
+    char *out = sql[next++ % 4];
+
+    snprintf(head, sizeof head, "CREATE TRIGGER %s ", name);
+    for (int i = 0; i < store_migration_count; i++)
+        if (store_migrations[i].number == number)
+            start = strstr(store_migrations[i].sql, head);
+    end = start ? strstr(start, "\nEND;") : NULL;
+    if (!end || (size_t)(end - start) + 6 >= sizeof sql[0])
+        return "";
+    memcpy(out, start, (size_t)(end - start) + 5);
+    out[end - start + 5] = '\0';
+    return out;
+}
+
+static char *index_snapshot(sqlite3 *db)
+{
+    char *parts[4] = {table_text(db, INDEX_ROWS), table_text(db, INDEX_KEYS),
+                      table_text(db, INDEX_COUNTS), table_text(db, INDEX_TERMS)};
+    char *out = NULL;
+
+    if (parts[0] && parts[1] && parts[2] && parts[3] &&
+        asprintf(&out, "%s\n%s\n%s\n%s", parts[0], parts[1], parts[2],
+                 parts[3]) < 0)
+        out = NULL;
+    for (int i = 0; i < 4; i++)
+        free(parts[i]);
+    return out;
+}
+
+/* More fields than one statement of sqlite_index.c files. */
+static json_t *many_fields(int n)
+{
+    json_t *fields = json_object();
+    char id[16], text[16];
+
+    for (int i = 0; i < n; i++) {
+        snprintf(id, sizeof id, "f%02d", i);
+        snprintf(text, sizeof text, "word%02d", i);
+        json_object_set_new(fields, id, str_value(text));
+    }
+    return fields;
+}
+
+/* Values of every shape a case can hold, and some only a caller other
+ * than the API would write: a whole number as doubleValue, two members in
+ * one union, an empty string. */
+static bool seed_index_shapes(fixture *f)
+{
+    store_option opt = {.name = "High", .value = "high", .active = true};
+
+    if (store_option_put(f->conn, &scope, "d1", "prio", &opt) != STORE_OK)
+        return false;
+    return add_case(f, "d1", "c1", json_pack(
+               "{so so so so so so}", "title", str_value("Broken pump"),
+               "prio", str_value("high"), "amount", num_value(2.5),
+               "flag", json_pack("{sb}", "booleanValue", 1),
+               "agent", json_pack("{ss}", "userArnValue",
+                                  "arn:aws:connect:us-east-1:1:instance/i/agent/a"),
+               "created_datetime", str_value("2026-11-28T10:00:00.000Z"))) > 0 &&
+           add_case(f, "d1", "c2", json_pack(
+               "{so so so so so}", "title", str_value(""), "prio",
+               str_value("low"), "count", json_pack("{sI}", "doubleValue",
+                                                    (json_int_t)3),
+               "flag", json_pack("{sb}", "booleanValue", 0),
+               "blank", json_pack("{s{}}", "emptyValue"))) > 0 &&
+           add_case(f, "d2", "c3", json_pack(
+               "{so so}", "title", str_value("Schöne Grüße"), "both",
+               json_pack("{ssss}", "stringValue", "first words",
+                         "userArnValue", "second words"))) > 0 &&
+           add_case(f, "d1", "c4", json_object()) > 0 &&
+           add_case(f, "d1", "c5", many_fields(20)) > 0;
+}
+
+/* The index sqlite_index.c writes for new cases is, row for row, the one
+ * the triggers it replaced (migrations 005 and 006) wrote; and the delete
+ * trigger, which recomputes each case's text from its JSON, takes every
+ * term out of the full-text index again. */
+TEST(search_store_case_index_matches_the_replaced_triggers)
+{
+    fixture f = {0};
+    sqlite3 *db = NULL;
+    char *from_c = NULL, *from_triggers = NULL, *emptied = NULL;
+    const char *search_trigger = migration_trigger(6, "cases_search_insert");
+    const char *count_trigger = migration_trigger(5, "cases_count_insert");
+
+    CHECK(*search_trigger && *count_trigger);
+    CHECK(fixture_open(&f));
+    CHECK(seed_index_shapes(&f));
+    store_release(f.st, f.conn);
+    store_close(f.st);
+    f.st = NULL;
+
+    CHECK(sqlite3_open(f.path, &db) == SQLITE_OK);
+    CHECK(sqlite3_exec(db, "CREATE VIRTUAL TABLE temp.terms USING "
+                           "fts5vocab(main, case_fts, row)",
+                       NULL, NULL, NULL) == SQLITE_OK);
+    from_c = index_snapshot(db);
+    CHECK(from_c && strstr(from_c, "real 2.5") && strstr(from_c, "integer 3") &&
+          strstr(from_c, "schone 1 1") && strstr(from_c, "words 1 2") &&
+          strstr(from_c, "\n3 high 1|") && strstr(from_c, "word19 1 1"));
+
+    CHECK(sqlite3_exec(db, "BEGIN; CREATE TEMP TABLE old AS SELECT * FROM "
+                           "cases; DELETE FROM cases;" INDEX_FTS_FLUSH,
+                       NULL, NULL, NULL) == SQLITE_OK);
+    emptied = table_text(db, INDEX_EMPTIED);
+    CHECK(emptied && !strcmp(emptied, "0 0 0 0 "));
+    CHECK(sqlite3_exec(db, search_trigger, NULL, NULL, NULL) == SQLITE_OK);
+    CHECK(sqlite3_exec(db, count_trigger, NULL, NULL, NULL) == SQLITE_OK);
+    CHECK(sqlite3_exec(db, "INSERT INTO cases SELECT * FROM old;"
+                           INDEX_FTS_FLUSH "COMMIT",
+                       NULL, NULL, NULL) == SQLITE_OK);
+    from_triggers = index_snapshot(db);
+    CHECK(from_c && from_triggers && !strcmp(from_c, from_triggers));
+    if (from_c && from_triggers && strcmp(from_c, from_triggers))
+        fprintf(stderr, "C:        %s\ntriggers: %s\n", from_c, from_triggers);
+    sqlite3_close(db);
+    free(from_c);
+    free(from_triggers);
+    free(emptied);
+    fixture_close(&f);
+}
+
+typedef struct {
+    const char *id;
+    const char *field;
+    bool fail;
+} keyed_case;
+
+static int keyed_case_tx(store_conn *conn, void *arg)
+{
+    keyed_case *k = arg;
+    store_case c = {.domain_id = "d1", .case_id = k->id, .template_id = "t",
+                    .created_ms = 1, .updated_ms = 1,
+                    .fields = json_pack("{so}", k->field, str_value(k->id))};
+    int rc = store_case_insert(conn, &scope, &c);
+
+    json_decref(c.fields);
+    return rc == STORE_OK && k->fail ? STORE_CONFLICT : rc;
+}
+
+/* A search key made by a request that then fails is rolled back with it,
+ * and its number goes to the next new key: the key cache must not hand
+ * out the old number for the old name. */
+TEST(search_store_key_cache_forgets_rolled_back_keys)
+{
+    fixture f = {0};
+    keyed_case failed = {"c1", "fresh", true}, other = {"c2", "other", false},
+               fresh = {"c3", "fresh", false};
+    search_node on_fresh = field_str("fresh", SEARCH_EQ, "c3");
+    search_node on_other = field_str("other", SEARCH_EQ, "c3");
+    store_search_query q = {.domain_id = "d1", .want_total = true};
+    int64_t total = -1;
+
+    CHECK(fixture_open(&f));
+    CHECK(add_case(&f, "d1", "c0", json_object()) > 0);
+    CHECK_INT(store_tx(f.conn, keyed_case_tx, &failed), STORE_CONFLICT);
+    CHECK_INT(store_tx(f.conn, keyed_case_tx, &other), STORE_OK);
+    CHECK_INT(store_tx(f.conn, keyed_case_tx, &fresh), STORE_OK);
+    q.filter = &on_fresh;
+    CHECK(run(&f, &q, &total, NULL));
+    CHECK_INT(total, 1);
+    q.filter = &on_other;
+    CHECK(run(&f, &q, &total, NULL));
+    CHECK_INT(total, 0);
+    fixture_close(&f);
+}

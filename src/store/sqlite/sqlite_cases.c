@@ -128,8 +128,11 @@ int sq_case_insert(store_conn *conn, const store_scope *scope,
     sqlite3_bind_int64(s, 7, cs->updated_ms);
     sq_bind_text(s, 8, fields);
     status = sq_run(c, s, "insert case");
-    if (status == STORE_OK)
-        cs->seq = sqlite3_last_insert_rowid(c->db);
+    if (status != STORE_OK)
+        goto cleanup;
+    cs->seq = sqlite3_last_insert_rowid(c->db);
+    status = sq_index_case_insert(c, scope, cs->domain_id, cs->seq,
+                                  cs->fields);
 cleanup:
     free(fields);
     return status;

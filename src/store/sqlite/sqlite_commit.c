@@ -171,8 +171,10 @@ static void run_request(sqlite_conn *writer, tx_request *r)
     r->conn->redirect = writer;
     r->result = r->fn(&r->conn->base, r->arg);
     r->conn->redirect = NULL;
-    if (r->result != 0)
+    if (r->result != 0) {
         run_stmt(writer, CS_ROLLBACK_TO);
+        sq_index_forget(writer);
+    }
     status = run_stmt(writer, CS_RELEASE);
     if (r->result == 0 && status != STORE_OK)
         r->result = status;

@@ -18,7 +18,8 @@
 #define SQ_SLOTS_SEARCH 128  /* sqlite_search.c */
 #define SQ_SLOTS_RELATED 192 /* sqlite_related.c */
 #define SQ_SLOTS_COMMIT 256  /* sqlite_commit.c */
-#define SQ_SLOT_COUNT 320
+#define SQ_SLOTS_INDEX 320   /* sqlite_index.c */
+#define SQ_SLOT_COUNT 384
 
 /*
  * The VFS every connection of a store opens it with.  One casesd process
@@ -42,6 +43,9 @@ void sq_start_checkpointer(sq_shared *sh);
 /* store_tx for SQLite: runs fn in the next batch (see sqlite_commit.c). */
 int sq_tx(store_conn *conn, store_tx_fn fn, void *arg);
 
+/* sqlite_index.c: the search keys a connection has looked up. */
+typedef struct sq_key_cache sq_key_cache;
+
 typedef struct sqlite_conn_s {
     store_conn base;
     sq_shared *shared;
@@ -54,6 +58,7 @@ typedef struct sqlite_conn_s {
      * read transaction (so its store_read_end ends it) */
     int read_depth;
     bool read_own;
+    sq_key_cache *keys; /* NULL until the first case is indexed */
 } sqlite_conn;
 
 /*
@@ -210,6 +215,19 @@ int sq_search_sql(const store_search_query *q, const sq_search_plan *plan,
  * prefix, all required); returns the token count (0: no condition) or -1
  * when out is too small. */
 int sq_search_match(const char *term, char *out, size_t outlen);
+
+/* sqlite_index.c */
+/* Files the new case seq, holding fields, in the search index: its value
+ * rows, the counts of its keys and options, and its full text (queued). */
+int sq_index_case_insert(sqlite_conn *c, const store_scope *scope,
+                         const char *domain_id, int64_t seq,
+                         const json_t *fields);
+/* Empties c's key cache after a rollback (a key it holds may be gone). */
+void sq_index_forget(sqlite_conn *c);
+/* Makes every rollback of a transaction on c empty its key cache. */
+void sq_index_attach(sqlite_conn *c);
+/* Frees c's key cache (when c closes). */
+void sq_index_free(sqlite_conn *c);
 
 /* sqlite_related.c */
 int sq_related_insert(store_conn *, const store_scope *, store_related_item *);

@@ -203,6 +203,7 @@ void sq_conn_close(sqlite_conn *c)
     for (int i = 0; i < SQ_SLOT_COUNT; i++)
         sqlite3_finalize(c->stmts[i]);
     sqlite3_close(c->db);
+    sq_index_free(c);
     free(c);
 }
 
@@ -250,6 +251,7 @@ static store_conn *sq_connect(const char *path, void *shared, bool first,
         goto fail;
     }
     sqlite3_busy_timeout(c->db, BUSY_TIMEOUT_MS);
+    sq_index_attach(c);
     /* synchronous=NORMAL and no automatic checkpoints: sqlite_commit.c
      * fsyncs each batch of commits and checkpoints in the background. */
     if (exec(c, "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; "

@@ -1,0 +1,464 @@
+/*
+ * sqlite_index.c - files a new case in the search index (the tables of
+ * migrations 003 and 005) from C.
+ *
+ * Until migration 012 the triggers cases_search_insert and
+ * cases_count_insert did this in SQL.  They parsed the case's JSON five
+ * times and found each field's search key by its five text columns: about
+ * 0.9 M instructions per case, the largest single cost of a CreateCase,
+ * paid on the single writer.  Here the values come from the json_t the
+ * server already holds, and the keys from a cache on the connection.
+ *
+ * The rows must be exactly those the triggers wrote, because the triggers
+ * that update and delete cases are still SQL: they recompute a case's
+ * value rows and full-text body from its stored JSON.  So a value is bound
+ * as json_each reads it back from the stored text (member_bind), and the
+ * body joins the same members in the same order (add_body_member).
+ *
+ * The key cache.  A search key's number never changes once committed
+ * (keys are never removed), but a key created in a transaction that rolls
+ * back is gone, and its number is handed out again to the next new key.
+ * The cache is therefore emptied whenever the connection rolls back: by
+ * SQLite's rollback hook for a transaction, and by sq_index_forget after a
+ * ROLLBACK TO.
+ */
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "store/sqlite/sqlite_internal.h"
+#include "util/textbuf.h"
+
+enum index_stmt {
+    IX_KEY_FIND,
+    IX_KEY_ADD,
+    IX_BODY_QUEUE,
+    IX_OPTION_COUNT,
+    IX__COUNT
+};
+
+/* A case's value rows go in with one statement per ROWS_PER_STMT rows, and
+ * its keys are counted the same way: a statement of its own per row cost
+ * more than the row.  The statements for n rows sit in slot n - 1 of each
+ * range. */
+#define ROWS_PER_STMT 16
+#define IX_SLOT_ROWS (SQ_SLOTS_INDEX + IX__COUNT)
+#define IX_SLOT_COUNTS (IX_SLOT_ROWS + ROWS_PER_STMT)
+
+static const char *const index_sql[IX__COUNT] = {
+    [IX_KEY_FIND] =
+        "SELECT kkey FROM search_keys WHERE account = ?1 AND region = ?2 "
+        "AND domain_id = ?3 AND kind = ?4 AND name = ?5",
+    [IX_KEY_ADD] =
+        "INSERT INTO search_keys (account, region, domain_id, kind, name) "
+        "VALUES (?1, ?2, ?3, ?4, ?5)",
+    [IX_BODY_QUEUE] =
+        "INSERT INTO case_fts_queue (op, rid, body) VALUES (NULL, ?1, ?2)",
+    /* Counted only when the value is one of the field's options. */
+    [IX_OPTION_COUNT] =
+        "INSERT INTO search_counts (kkey, val, n) SELECT ?1, ?2, 1 "
+        "WHERE EXISTS (SELECT 1 FROM field_options WHERE account = ?3 "
+        "AND region = ?4 AND domain_id = ?5 AND field_id = ?6 AND value = ?2) "
+        "ON CONFLICT DO UPDATE SET n = n + 1",
+};
+
+_Static_assert(IX__COUNT + 2 * ROWS_PER_STMT <= 64,
+               "index statements overflow their slots");
+
+static sqlite3_stmt *stmt(sqlite_conn *c, enum index_stmt id)
+{
+    return sq_stmt(c, SQ_SLOTS_INDEX + id, index_sql[id]);
+}
+
+/* The text of the statements for 1 to ROWS_PER_STMT rows, written once. */
+static char rows_sql[ROWS_PER_STMT][64 + ROWS_PER_STMT * 16];
+static char counts_sql[ROWS_PER_STMT][64 + ROWS_PER_STMT * 8];
+static pthread_once_t sql_once = PTHREAD_ONCE_INIT;
+
+static void write_sql(void)
+{
+    for (int n = 1; n <= ROWS_PER_STMT; n++) {
+        char *rows = rows_sql[n - 1], *counts = counts_sql[n - 1];
+        int r = sprintf(rows, "INSERT INTO case_values (case_seq, kkey, val) "
+                              "VALUES ");
+        int k = sprintf(counts, "UPDATE search_keys SET n = n + 1 WHERE "
+                                "kkey IN (");
+        for (int i = 0; i < n; i++) {
+            r += sprintf(rows + r, "%s(?1, ?%d, ?%d)", i ? ", " : "",
+                         2 + 2 * i, 3 + 2 * i);
+            k += sprintf(counts + k, "%s?%d", i ? ", " : "", 1 + i);
+        }
+        sprintf(counts + k, ")");
+    }
+}
+
+static sqlite3_stmt *rows_stmt(sqlite_conn *c, int n)
+{
+    pthread_once(&sql_once, write_sql);
+    return sq_stmt(c, IX_SLOT_ROWS + n - 1, rows_sql[n - 1]);
+}
+
+static sqlite3_stmt *counts_stmt(sqlite_conn *c, int n)
+{
+    pthread_once(&sql_once, write_sql);
+    return sq_stmt(c, IX_SLOT_COUNTS + n - 1, counts_sql[n - 1]);
+}
+
+/* --- the key cache ---------------------------------------------------------------- */
+
+#define KEY_SLOTS 1024 /* power of two */
+/* Emptied when this full: a store with more keys than that pays lookups. */
+#define KEY_LOAD_MAX (KEY_SLOTS * 3 / 4)
+/* account, region, domain id, kind and name, NUL-separated */
+#define KEY_TEXT_MAX 1024
+
+typedef struct {
+    uint64_t hash;
+    char *text; /* NULL: empty slot */
+    size_t len;
+    int64_t kkey;
+} key_slot;
+
+struct sq_key_cache {
+    key_slot slots[KEY_SLOTS];
+    int used;
+};
+
+void sq_index_forget(sqlite_conn *c)
+{
+    sq_key_cache *kc = c->keys;
+
+    if (!kc || kc->used == 0)
+        return;
+    for (int i = 0; i < KEY_SLOTS; i++) {
+        free(kc->slots[i].text);
+        kc->slots[i] = (key_slot){0};
+    }
+    kc->used = 0;
+}
+
+void sq_index_free(sqlite_conn *c)
+{
+    sq_index_forget(c);
+    free(c->keys);
+    c->keys = NULL;
+}
+
+static uint64_t hash_text(const char *text, size_t len)
+{
+    uint64_t h = 1469598103934665603ULL; /* FNV-1a */
+
+    for (size_t i = 0; i < len; i++)
+        h = (h ^ (unsigned char)text[i]) * 1099511628211ULL;
+    return h;
+}
+
+static key_slot *slot_for(sq_key_cache *kc, uint64_t hash, const char *text,
+                          size_t len)
+{
+    for (size_t i = hash & (KEY_SLOTS - 1);; i = (i + 1) & (KEY_SLOTS - 1)) {
+        key_slot *s = &kc->slots[i];
+        if (!s->text || (s->hash == hash && s->len == len &&
+                         !memcmp(s->text, text, len)))
+            return s;
+    }
+}
+
+static void cache_put(sqlite_conn *c, uint64_t hash, const char *text,
+                      size_t len, int64_t kkey)
+{
+    key_slot *s;
+    char *copy;
+
+    if (!c->keys && !(c->keys = calloc(1, sizeof *c->keys)))
+        return;
+    if (c->keys->used >= KEY_LOAD_MAX)
+        sq_index_forget(c);
+    s = slot_for(c->keys, hash, text, len);
+    if (s->text || !(copy = malloc(len)))
+        return;
+    memcpy(copy, text, len);
+    *s = (key_slot){.hash = hash, .text = copy, .len = len, .kkey = kkey};
+    c->keys->used++;
+}
+
+/* The key's text for the cache; 0 when it is too long to be cached. */
+static size_t key_text(char *out, const store_scope *scope,
+                       const char *domain_id, int kind, const char *name)
+{
+    int n = snprintf(out, KEY_TEXT_MAX, "%s%c%s%c%s%c%d%c%s", scope->account,
+                     0, scope->region, 0, domain_id, 0, kind, 0, name);
+    return n > 0 && n < KEY_TEXT_MAX ? (size_t)n : 0;
+}
+
+static int key_from_sql(sqlite_conn *c, const store_scope *scope,
+                        const char *domain_id, int kind, const char *name,
+                        int64_t *kkey)
+{
+    sqlite3_stmt *s = stmt(c, IX_KEY_FIND);
+    int rc, status;
+
+    if (!s)
+        return STORE_ERROR;
+    sq_bind_scope(s, scope);
+    sq_bind_text(s, 3, domain_id);
+    sqlite3_bind_int(s, 4, kind);
+    sq_bind_text(s, 5, name);
+    rc = sqlite3_step(s);
+    if (rc == SQLITE_ROW)
+        *kkey = sqlite3_column_int64(s, 0);
+    sq_done(s);
+    if (rc == SQLITE_ROW)
+        return STORE_OK;
+    if (rc != SQLITE_DONE)
+        return sq_log_error(c, "find search key", rc);
+    if (!(s = stmt(c, IX_KEY_ADD)))
+        return STORE_ERROR;
+    sq_bind_scope(s, scope);
+    sq_bind_text(s, 3, domain_id);
+    sqlite3_bind_int(s, 4, kind);
+    sq_bind_text(s, 5, name);
+    status = sq_run(c, s, "add search key");
+    if (status == STORE_OK)
+        *kkey = sqlite3_last_insert_rowid(c->db);
+    return status;
+}
+
+/* The number of the search key (kind, name) of the domain, created when
+ * the domain has none yet. */
+static int key_of(sqlite_conn *c, const store_scope *scope,
+                  const char *domain_id, int kind, const char *name,
+                  int64_t *kkey)
+{
+    char text[KEY_TEXT_MAX];
+    size_t len = key_text(text, scope, domain_id, kind, name);
+    uint64_t hash = hash_text(text, len);
+    int status;
+
+    if (len && c->keys) {
+        key_slot *s = slot_for(c->keys, hash, text, len);
+        if (s->text) {
+            *kkey = s->kkey;
+            return STORE_OK;
+        }
+    }
+    status = key_from_sql(c, scope, domain_id, kind, name, kkey);
+    if (status == STORE_OK && len)
+        cache_put(c, hash, text, len, *kkey);
+    return status;
+}
+
+static void rollback_hook(void *arg)
+{
+    sq_index_forget(arg);
+}
+
+void sq_index_attach(sqlite_conn *c)
+{
+    sqlite3_rollback_hook(c->db, rollback_hook, c);
+}
+
+/* --- a new case's rows -------------------------------------------------------------- */
+
+/* The members of a value union that case_values holds and, of those, the
+ * ones the full text reads (as the update and delete triggers do). */
+static bool member_is_indexed(const char *name)
+{
+    return !strcmp(name, "stringValue") || !strcmp(name, "doubleValue") ||
+           !strcmp(name, "booleanValue") || !strcmp(name, "userArnValue");
+}
+
+static bool member_is_text(const char *name)
+{
+    return !strcmp(name, "stringValue") || !strcmp(name, "userArnValue");
+}
+
+/* Binds v as json_each reads it back from the stored JSON: text, an
+ * integer or a real as written, 1 or 0 for a boolean, NULL for null.
+ * Returns false for a container, which no validated value holds. */
+static bool member_bind(sqlite3_stmt *s, int i, const json_t *v)
+{
+    switch (json_typeof(v)) {
+    case JSON_STRING:
+        sqlite3_bind_text(s, i, json_string_value(v), (int)json_string_length(v),
+                          SQLITE_STATIC);
+        return true;
+    case JSON_INTEGER:
+        sqlite3_bind_int64(s, i, json_integer_value(v));
+        return true;
+    case JSON_REAL:
+        sqlite3_bind_double(s, i, json_real_value(v));
+        return true;
+    case JSON_TRUE:
+    case JSON_FALSE:
+        sqlite3_bind_int(s, i, json_is_true(v));
+        return true;
+    case JSON_NULL:
+        sqlite3_bind_null(s, i);
+        return true;
+    default:
+        return false;
+    }
+}
+
+/* Adds a text member to the full-text body as group_concat(value, ' ')
+ * would: NULLs left out.  Returns false for any other type, whose text
+ * SQLite would format its own way. */
+static bool add_body_member(textbuf *body, bool *any, const json_t *v)
+{
+    if (json_is_null(v))
+        return true;
+    if (!json_is_string(v))
+        return false;
+    if (*any)
+        textbuf_put(body, " ", 1);
+    textbuf_put(body, json_string_value(v), json_string_length(v));
+    *any = true;
+    return true;
+}
+
+/* One value row of the new case: the key and the member filed under it
+ * (NULL: the domain's row, whose value is NULL). */
+typedef struct {
+    int64_t kkey;
+    const json_t *value;
+} value_row;
+
+typedef struct {
+    sqlite_conn *c;
+    const store_scope *scope;
+    const char *domain_id;
+    int64_t seq;
+    value_row *rows;
+    int row_count;
+} new_case;
+
+/* Inserts rows[0..n) and counts the case under each row's key. */
+static int add_rows(const new_case *nc, const value_row *rows, int n)
+{
+    sqlite3_stmt *s = rows_stmt(nc->c, n);
+    int status;
+
+    if (!s)
+        return STORE_ERROR;
+    sqlite3_bind_int64(s, 1, nc->seq);
+    for (int i = 0; i < n; i++) {
+        sqlite3_bind_int64(s, 2 + 2 * i, rows[i].kkey);
+        if (rows[i].value && !member_bind(s, 3 + 2 * i, rows[i].value)) {
+            sq_done(s);
+            fprintf(stderr, "sqlite: case %lld holds a value that is not a "
+                            "scalar\n", (long long)nc->seq);
+            return STORE_ERROR;
+        }
+    }
+    if ((status = sq_run(nc->c, s, "index case values")) != STORE_OK)
+        return status;
+    if (!(s = counts_stmt(nc->c, n)))
+        return STORE_ERROR;
+    for (int i = 0; i < n; i++)
+        sqlite3_bind_int64(s, 1 + i, rows[i].kkey);
+    return sq_run(nc->c, s, "count search keys");
+}
+
+static int count_option(const new_case *nc, int64_t kkey, const char *field_id,
+                        const json_t *v)
+{
+    sqlite3_stmt *s = stmt(nc->c, IX_OPTION_COUNT);
+
+    if (!s)
+        return STORE_ERROR;
+    sqlite3_bind_int64(s, 1, kkey);
+    member_bind(s, 2, v);
+    sqlite3_bind_text(s, 3, nc->scope->account, -1, SQLITE_STATIC);
+    sqlite3_bind_text(s, 4, nc->scope->region, -1, SQLITE_STATIC);
+    sq_bind_text(s, 5, nc->domain_id);
+    sq_bind_text(s, 6, field_id);
+    return sq_run(nc->c, s, "count field option");
+}
+
+/* One field's value union: its first indexed member becomes the field's
+ * row, its text members go into the body, a stringValue is counted when
+ * it is one of the field's options. */
+static int index_field(new_case *nc, const char *field_id,
+                       const json_t *value, textbuf *body, bool *any_text)
+{
+    int64_t kkey;
+    bool has_row = false;
+    const char *member;
+    json_t *v;
+    int status = key_of(nc->c, nc->scope, nc->domain_id, SQ_KEY_FIELD,
+                        field_id, &kkey);
+
+    if (status != STORE_OK)
+        return status;
+    json_object_foreach((json_t *)value, member, v) {
+        if (!member_is_indexed(member))
+            continue;
+        if (member_is_text(member) && !add_body_member(body, any_text, v))
+            goto not_text;
+        if (!has_row) {
+            nc->rows[nc->row_count++] = (value_row){kkey, v};
+            has_row = true;
+        }
+        if (!strcmp(member, "stringValue") &&
+            (status = count_option(nc, kkey, field_id, v)) != STORE_OK)
+            return status;
+    }
+    return STORE_OK;
+not_text:
+    fprintf(stderr, "sqlite: field %s of case %lld has a text member that "
+                    "is not a string\n", field_id, (long long)nc->seq);
+    return STORE_ERROR;
+}
+
+static int queue_body(const new_case *nc, textbuf *body, bool any_text)
+{
+    sqlite3_stmt *s = stmt(nc->c, IX_BODY_QUEUE);
+    size_t len = 0;
+    char *text = any_text ? textbuf_finish(body, &len) : NULL;
+    int status = STORE_ERROR;
+
+    if (!s || (any_text && !text))
+        goto cleanup;
+    sqlite3_bind_int64(s, 1, nc->seq);
+    if (text)
+        sqlite3_bind_text(s, 2, text, (int)len, SQLITE_STATIC);
+    status = sq_run(nc->c, s, "queue case text");
+cleanup:
+    free(text);
+    return status;
+}
+
+int sq_index_case_insert(sqlite_conn *c, const store_scope *scope,
+                         const char *domain_id, int64_t seq,
+                         const json_t *fields)
+{
+    /* a row per field, and the domain's */
+    value_row *rows = malloc((json_object_size(fields) + 1) * sizeof *rows);
+    new_case nc = {c, scope, domain_id, seq, rows, 1};
+    textbuf body = {0};
+    bool any_text = false;
+    const char *field_id;
+    json_t *value;
+    int status = rows ? STORE_OK : STORE_ERROR;
+
+    if (status == STORE_OK)
+        status = key_of(c, scope, domain_id, SQ_KEY_DOMAIN, "", &rows[0].kkey);
+    if (rows)
+        rows[0].value = NULL;
+    json_object_foreach((json_t *)fields, field_id, value) {
+        if (status != STORE_OK)
+            break;
+        status = index_field(&nc, field_id, value, &body, &any_text);
+    }
+    for (int i = 0; status == STORE_OK && i < nc.row_count; i += ROWS_PER_STMT) {
+        int n = nc.row_count - i;
+        status = add_rows(&nc, rows + i, n < ROWS_PER_STMT ? n : ROWS_PER_STMT);
+    }
+    if (status == STORE_OK)
+        status = queue_body(&nc, &body, any_text);
+    textbuf_discard(&body);
+    free(rows);
+    return status;
+}
