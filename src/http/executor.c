@@ -26,6 +26,7 @@ static void *worker(void *arg)
 {
     executor *ex = arg;
 
+    pthread_setname_np(pthread_self(), "casesd-exec");
     pthread_mutex_lock(&ex->lock);
     for (;;) {
         while (ex->count == 0 && !ex->stopping)

@@ -436,6 +436,7 @@ static void *checkpointer_main(void *arg)
     bg_conn b = {0};
     bool merging = true; /* the store may have been left unmerged */
 
+    pthread_setname_np(pthread_self(), "casesd-ckpt");
     pthread_mutex_lock(&sh->lock);
     while (!sh->stopping) {
         wait_for_work(sh, merging);
