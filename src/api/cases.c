@@ -500,7 +500,25 @@ typedef struct {
     const char *digest;   /* of the request, when token */
     json_t *user;         /* last_updated_user value, or NULL (borrowed) */
     const char *reply_id; /* the case the reply names */
+    /* The checked request (check_new_case), owned: the template, the new
+     * case's values and tags, its audit fields, and its time. */
+    json_t *tpl, *values, *tags, *events;
+    int64_t now;
+    /* Checked before the transaction (check_early), in a snapshot whose
+     * configuration had checked_version. */
+    bool checked_early;
+    int64_t checked_version;
 } create_tx;
+
+/* Drops what a check of the request left in t. */
+static void create_tx_clear(create_tx *t)
+{
+    json_decref(t->tpl);
+    json_decref(t->values);
+    json_decref(t->tags);
+    json_decref(t->events);
+    t->tpl = t->values = t->tags = t->events = NULL;
+}
 
 /* SHA-256 (hex, arena-owned) of what makes two CreateCase requests the
  * same, or NULL when out of memory. */
@@ -637,64 +655,111 @@ static json_t *created_fields(json_t *values)
     return events;
 }
 
-static int write_new_case(store_conn *conn, create_tx *t, const json_t *tpl,
-                          json_t *values, int64_t now)
+/* The new case's tags may be no more than the quota allows, and the
+ * caller must be able to reach a case carrying them. */
+static int check_new_tags(request_ctx *ctx, const json_t *tags)
+{
+    if ((int64_t)json_object_size(tags) > ctx->app->cfg.quotas.tags)
+        return api_fail(ctx, ERR_VALIDATION,
+                        "The case would carry %zu tags (the template's and the request's); at most %lld are allowed",
+                        json_object_size(tags),
+                        (long long)ctx->app->cfg.quotas.tags);
+    return access_require_tags(ctx, ACCESS_CASES_CREATE, tags);
+}
+
+/*
+ * Checks the request against the template, fields, options and rules conn
+ * sees, and works the new case out into t (values, tags, audit fields,
+ * time now).  Returns 0, -1 (refused, ctx says why) or a store status.
+ */
+static int check_new_case(store_conn *conn, create_tx *t, int64_t now)
+{
+    request_ctx *ctx = t->ctx;
+    field_check fc = {.ctx = ctx, .conn = conn, .domain_id = t->domain_id};
+    int rc;
+
+    create_tx_clear(t);
+    t->now = now;
+    if ((rc = load_template(&fc, api_input_str(ctx, "templateId"), true,
+                            &t->tpl)) != 0 ||
+        (rc = check_fields(&fc, json_object_get(ctx->input, "fields"))) != 0)
+        goto done;
+    t->values = new_case_values(t, fc.changes, now);
+    if ((rc = check_create_required(&fc, t->tpl, t->values)) != 0 ||
+        (rc = check_rules(&fc, t->tpl, t->values, NULL)) != 0)
+        goto done;
+    t->tags = new_case_tags(ctx, t->tpl);
+    t->events = created_fields(t->values);
+    rc = check_new_tags(ctx, t->tags);
+done:
+    field_check_free(&fc);
+    return rc;
+}
+
+static int write_new_case(store_conn *conn, create_tx *t)
 {
     request_ctx *ctx = t->ctx;
     store_case c = {.domain_id = t->domain_id, .case_id = t->case_id,
                     .template_id = api_input_str(ctx, "templateId"),
-                    .created_ms = now, .updated_ms = now, .fields = values};
-    json_t *tags = new_case_tags(ctx, tpl), *events = created_fields(values);
-    int rc = STORE_OK;
+                    .created_ms = t->now, .updated_ms = t->now,
+                    .fields = t->values};
+    int rc = store_case_insert(conn, &ctx->scope, &c);
 
-    if ((int64_t)json_object_size(tags) > ctx->app->cfg.quotas.tags)
-        rc = api_fail(ctx, ERR_VALIDATION,
-                      "The case would carry %zu tags (the template's and the request's); at most %lld are allowed",
-                      json_object_size(tags), (long long)ctx->app->cfg.quotas.tags);
-    if (rc == STORE_OK)
-        rc = access_require_tags(ctx, ACCESS_CASES_CREATE, tags);
-    if (rc == STORE_OK)
-        rc = store_case_insert(conn, &ctx->scope, &c);
-    if (rc == STORE_OK && json_object_size(tags) > 0)
-        rc = store_tags_put(conn, case_arn(ctx, t->domain_id, t->case_id), tags);
+    if (rc == STORE_OK && json_object_size(t->tags) > 0)
+        rc = store_tags_put(conn, case_arn(ctx, t->domain_id, t->case_id),
+                            t->tags);
     if (rc == STORE_OK && t->token)
         rc = store_idempotency_put(conn, &ctx->scope, t->domain_id, t->token,
                                    t->digest, t->case_id,
-                                   now + ctx->app->cfg.idempotency_ttl_ms);
+                                   t->now + ctx->app->cfg.idempotency_ttl_ms);
     if (rc == STORE_OK)
-        rc = append_event(conn, ctx, &c, "Case.Created", events, now);
-    json_decref(tags);
-    json_decref(events);
+        rc = append_event(conn, ctx, &c, "Case.Created", t->events, t->now);
     return rc;
 }
 
+/* The writes of all cases go through one writer, one batch at a time, so
+ * what a CreateCase does there is kept short: a request checked early
+ * only needs the configuration to be the one it was checked against. */
 static int create_case_in_tx(store_conn *conn, void *arg)
 {
     create_tx *t = arg;
-    request_ctx *ctx = t->ctx;
-    field_check fc = {.ctx = ctx, .conn = conn, .domain_id = t->domain_id};
-    json_t *tpl = NULL, *values = NULL;
-    int64_t now = time_now_ms();
+    int64_t now = time_now_ms(), version;
     int rc;
 
     t->reply_id = t->case_id;
-    if ((rc = replay_token(conn, t, now)) != 0) {
-        rc = rc == 1 ? 0 : rc;
-        goto done;
+    if ((rc = replay_token(conn, t, now)) != 0)
+        return rc == 1 ? 0 : rc;
+    if (t->checked_early) {
+        if ((rc = store_config_version(conn, &version)) != STORE_OK)
+            return rc;
+        if (version == t->checked_version)
+            return write_new_case(conn, t);
     }
-    if ((rc = load_template(&fc, api_input_str(ctx, "templateId"), true,
-                            &tpl)) != 0 ||
-        (rc = check_fields(&fc, json_object_get(ctx->input, "fields"))) != 0)
-        goto done;
-    values = new_case_values(t, fc.changes, now);
-    if ((rc = check_create_required(&fc, tpl, values)) != 0 ||
-        (rc = check_rules(&fc, tpl, values, NULL)) != 0)
-        goto done;
-    rc = write_new_case(conn, t, tpl, values, now);
-done:
-    field_check_free(&fc);
-    json_decref(tpl);
-    json_decref(values);
+    if ((rc = check_new_case(conn, t, now)) != 0)
+        return rc;
+    return write_new_case(conn, t);
+}
+
+/*
+ * Checks a request without a clientToken before its transaction, in a
+ * read snapshot, noting the snapshot's configuration version.  A refusal
+ * stands as it is: the request writes nothing, so it is answered as of the
+ * snapshot.  (With a token, a replay comes before any check, and a replay
+ * needs the transaction.)  Returns 0, -1 or a store status; on a store
+ * failure the transaction checks the request itself.
+ */
+static int check_early(create_tx *t)
+{
+    store_conn *conn = t->ctx->db;
+    int rc = store_read_begin(conn);
+
+    if (rc != STORE_OK)
+        return rc;
+    rc = store_config_version(conn, &t->checked_version);
+    if (rc == STORE_OK)
+        rc = check_new_case(conn, t, time_now_ms());
+    store_read_end(conn);
+    t->checked_early = rc == 0;
     return rc;
 }
 
@@ -704,24 +769,30 @@ static int create_case(request_ctx *ctx)
     const char *token = api_input_str(ctx, "clientToken");
     create_tx t = {.ctx = ctx, .domain_id = api_input_str(ctx, "domainId"),
                    .case_id = id, .token = token && *token ? token : NULL};
-    int rc;
+    int rc = -1;
 
     if (api_require_domain(ctx, t.domain_id) != 0 ||
         access_require(ctx, ACCESS_CASES_CREATE) != 0 ||
         access_default_performer(ctx) != 0 || performer_user(ctx, &t.user) != 0)
-        return -1;
+        goto cleanup;
     id_uuid(id);
     if (t.token && !(t.digest = request_digest(ctx))) {
-        json_decref(t.user);
-        return api_fail(ctx, ERR_INTERNAL, "Cannot digest the request");
+        rc = api_fail(ctx, ERR_INTERNAL, "Cannot digest the request");
+        goto cleanup;
     }
+    if (!t.token && check_early(&t) == -1)
+        goto cleanup;
     rc = store_tx(ctx->db, create_case_in_tx, &t);
-    json_decref(t.user);
-    if (rc != 0)
-        return api_tx_result(ctx, rc);
+    if (rc != 0) {
+        rc = api_tx_result(ctx, rc);
+        goto cleanup;
+    }
     ctx->output = json_pack("{s:s, s:s}", "caseId", t.reply_id, "caseArn",
                             case_arn(ctx, t.domain_id, t.reply_id));
-    return 0;
+cleanup:
+    json_decref(t.user);
+    create_tx_clear(&t);
+    return rc;
 }
 
 /* --- GetCase ------------------------------------------------------------------------ */

@@ -33,6 +33,7 @@ struct store_backend {
     void (*read_end)(store_conn *conn);
 
     int (*token_key)(store_conn *conn, unsigned char key[32]);
+    int (*config_version)(store_conn *conn, int64_t *version);
 
     int (*record_insert)(store_conn *, const store_scope *, store_record *);
     int (*record_update)(store_conn *, const store_scope *,

@@ -170,6 +170,11 @@ int store_token_key(store_conn *c, unsigned char key[32])
     return c->backend->token_key(c, key);
 }
 
+int store_config_version(store_conn *c, int64_t *version)
+{
+    return c->backend->config_version(c, version);
+}
+
 int store_record_insert(store_conn *c, const store_scope *s, store_record *r)
 {
     return c->backend->record_insert(c, s, r);

@@ -124,6 +124,14 @@ void store_read_end(store_conn *conn);
  */
 int store_token_key(store_conn *conn, unsigned char key[32]);
 
+/*
+ * A number that every committed change to configuration records or field
+ * options raises (in the changing transaction itself).  Two reads that
+ * find the same number saw the same configuration, so a check made in one
+ * snapshot still holds in the other.
+ */
+int store_config_version(store_conn *conn, int64_t *version);
+
 /* --- configuration records -------------------------------------------------- */
 
 /* Inserts rec (rec->seq is set). STORE_CONFLICT when a live record of the

@@ -8,6 +8,7 @@
 
 #include "store/sqlite/migrations.h"
 #include "store/store.h"
+#include "store_fixture.h"
 #include "test.h"
 
 #define MAX_HITS 10000
@@ -18,45 +19,6 @@
 static const store_scope scope = {.account = "111122223333",
                                   .region = "us-east-1"};
 
-typedef struct {
-    store *st;
-    store_conn *conn;
-    char path[64];
-} fixture;
-
-static bool fixture_open(fixture *f)
-{
-    char err[256] = "";
-    int fd;
-
-    snprintf(f->path, sizeof f->path, "/tmp/casesd-search-XXXXXX");
-    fd = mkstemp(f->path);
-    if (fd < 0)
-        return false;
-    close(fd);
-    f->st = store_open(f->path, 1, err, sizeof err);
-    if (!f->st) {
-        fprintf(stderr, "store_open: %s\n", err);
-        return false;
-    }
-    f->conn = store_acquire(f->st);
-    return true;
-}
-
-static void fixture_close(fixture *f)
-{
-    char side[80];
-
-    if (f->st) {
-        store_release(f->st, f->conn);
-        store_close(f->st);
-    }
-    unlink(f->path);
-    snprintf(side, sizeof side, "%s-wal", f->path);
-    unlink(side);
-    snprintf(side, sizeof side, "%s-shm", f->path);
-    unlink(side);
-}
 
 /* --- writing ------------------------------------------------------------------ */
 
@@ -250,7 +212,7 @@ TEST(search_store_field_operators)
     search_node n;
     store_search_query q = {.domain_id = "d1", .filter = &n};
 
-    CHECK(fixture_open(&f) && seed_small(&f));
+    CHECK(store_fixture_open(&f, 1) && seed_small(&f));
     n = field_str("status", SEARCH_EQ, "open");
     SEARCH_IDS(&f, &q, "c1,c3,c4");
     /* Numbers compare as numbers: 9 < 10 < 100, not "10" < "100" < "9". */
@@ -279,7 +241,7 @@ TEST(search_store_field_operators)
     SEARCH_IDS(&f, &q, "c4");
     n = field_str("nosuchfield", SEARCH_EQ, "x");
     SEARCH_IDS(&f, &q, "");
-    fixture_close(&f);
+    store_fixture_close(&f);
 }
 
 TEST(search_store_contains_is_case_insensitive_and_literal)
@@ -288,7 +250,7 @@ TEST(search_store_contains_is_case_insensitive_and_literal)
     search_node n;
     store_search_query q = {.domain_id = "d1", .filter = &n};
 
-    CHECK(fixture_open(&f) && seed_small(&f));
+    CHECK(store_fixture_open(&f, 1) && seed_small(&f));
     n = field_str("title", SEARCH_CONTAINS, "hello");
     SEARCH_IDS(&f, &q, "c1,c5");
     n = field_str("title", SEARCH_CONTAINS, "CASE");
@@ -301,7 +263,7 @@ TEST(search_store_contains_is_case_insensitive_and_literal)
     SEARCH_IDS(&f, &q, "");
     n = field_str("user", SEARCH_CONTAINS, "AGENT/ALICE");
     SEARCH_IDS(&f, &q, "c4");
-    fixture_close(&f);
+    store_fixture_close(&f);
 }
 
 TEST(search_store_tags_and_junctions)
@@ -322,7 +284,7 @@ TEST(search_store_tags_and_junctions)
     search_node none = {.kind = SEARCH_OR};
     store_search_query q = {.domain_id = "d1", .filter = &t};
 
-    CHECK(fixture_open(&f) && seed_small(&f));
+    CHECK(store_fixture_open(&f, 1) && seed_small(&f));
     /* The related item's tag and the other domain's case do not count. */
     SEARCH_IDS(&f, &q, "c1,c4");
     t.tag_value = "RED";
@@ -357,7 +319,7 @@ TEST(search_store_tags_and_junctions)
     CHECK(add_case(&f, "d1", "early",
                    json_pack("{so}", "title", str_value("early bird"))) > 0);
     SEARCH_IDS(&f, &q, "early");
-    fixture_close(&f);
+    store_fixture_close(&f);
 }
 
 TEST(search_store_full_text)
@@ -366,7 +328,7 @@ TEST(search_store_full_text)
     search_node open = field_str("status", SEARCH_EQ, "open");
     store_search_query q = {.domain_id = "d1"};
 
-    CHECK(fixture_open(&f) && seed_small(&f));
+    CHECK(store_fixture_open(&f, 1) && seed_small(&f));
     q.search_term = "hel";
     SEARCH_IDS(&f, &q, "c1,c5");
     q.search_term = "WORLD"; /* diacritics and case folded */
@@ -387,7 +349,7 @@ TEST(search_store_full_text)
     q.search_term = "  ";
     q.filter = NULL;
     SEARCH_IDS(&f, &q, "c1,c2,c3,c4,c5");
-    fixture_close(&f);
+    store_fixture_close(&f);
 }
 
 TEST(search_store_follows_updates_and_deletes)
@@ -397,7 +359,7 @@ TEST(search_store_follows_updates_and_deletes)
     store_search_query q = {.domain_id = "d1", .filter = &n};
     put_case p = {.domain = "d1", .id = "c1"};
 
-    CHECK(fixture_open(&f) && seed_small(&f));
+    CHECK(store_fixture_open(&f, 1) && seed_small(&f));
     p.fields = json_pack("{so so}", "title", str_value("renamed"), "status",
                          str_value("closed"));
     CHECK_INT(store_tx(f.conn, update_tx, &p), STORE_OK);
@@ -413,7 +375,7 @@ TEST(search_store_follows_updates_and_deletes)
     SEARCH_IDS(&f, &q, "");
     q.search_term = NULL;
     SEARCH_IDS(&f, &q, "c2,c3,c4,c5");
-    fixture_close(&f);
+    store_fixture_close(&f);
 }
 
 /* --- ordering and pages --------------------------------------------------------- */
@@ -492,7 +454,7 @@ TEST(search_store_sort_with_nulls_last_and_ties_by_seq)
                                        .numeric = true}}};
     hits *h;
 
-    CHECK(fixture_open(&f) && seed_many(&f, 40));
+    CHECK(store_fixture_open(&f, 1) && seed_many(&f, 40));
     h = run(&f, &q, NULL, NULL);
     CHECK(h);
     CHECK_INT(h->count, 40);
@@ -509,7 +471,7 @@ TEST(search_store_sort_with_nulls_last_and_ties_by_seq)
     CHECK(h);
     CHECK_STR(h->ids[0], "p0007"); /* rank 0, lowest seq */
     CHECK_STR(h->ids[39], "p0035"); /* no rank, highest seq */
-    fixture_close(&f);
+    store_fixture_close(&f);
 }
 
 TEST(search_store_pages_cover_every_match_once)
@@ -523,7 +485,7 @@ TEST(search_store_pages_cover_every_match_once)
                                        .descending = true}}};
     int64_t total = 0;
 
-    CHECK(fixture_open(&f) && seed_many(&f, 90));
+    CHECK(store_fixture_open(&f, 1) && seed_many(&f, 90));
     CHECK(walk(&f, &q, 7, &all, &total));
     CHECK_INT(all.count, 90);
     CHECK_INT(total, 90);
@@ -533,7 +495,7 @@ TEST(search_store_pages_cover_every_match_once)
     CHECK(walk(&f, &q, 4, &all, &total));
     CHECK_INT(all.count, 45);
     CHECK_INT(total, 45);
-    fixture_close(&f);
+    store_fixture_close(&f);
 }
 
 /* Enough cases that every condition is broad and the first sort field's
@@ -551,7 +513,7 @@ TEST(search_store_walks_the_sort_index_when_filters_are_broad)
     int64_t total = 0;
     hits *h;
 
-    CHECK(fixture_open(&f) && seed_many(&f, n));
+    CHECK(store_fixture_open(&f, 1) && seed_many(&f, n));
     q.limit = 5;
     q.want_total = true;
     h = run(&f, &q, &total, NULL);
@@ -589,7 +551,7 @@ TEST(search_store_walks_the_sort_index_when_filters_are_broad)
     q.sort_count = 0;
     CHECK(walk(&f, &q, 500, &all, &total));
     CHECK_INT(all.count, n);
-    fixture_close(&f);
+    store_fixture_close(&f);
 }
 
 TEST(search_store_snapshot_leaves_out_new_cases)
@@ -601,7 +563,7 @@ TEST(search_store_snapshot_leaves_out_new_cases)
     json_t *after;
     hits *h;
 
-    CHECK(fixture_open(&f) && seed_small(&f));
+    CHECK(store_fixture_open(&f, 1) && seed_small(&f));
     q.want_total = true;
     h = run(&f, &q, &total, &max_seq);
     CHECK(h);
@@ -628,7 +590,7 @@ TEST(search_store_snapshot_leaves_out_new_cases)
     CHECK(h);
     CHECK_INT(total, 6);
     CHECK_INT(max_seq, newest);
-    fixture_close(&f);
+    store_fixture_close(&f);
 }
 
 /* Totals of an equality on a SingleSelect option come from kept counts;
@@ -644,7 +606,7 @@ TEST(search_store_option_counts_stay_exact)
     put_case p = {.domain = "d1", .id = "c3"};
     int64_t total = -1, max_seq = 0;
 
-    CHECK(fixture_open(&f));
+    CHECK(store_fixture_open(&f, 1));
     CHECK_INT(store_option_put(f.conn, &scope, "d1", "status", &opt), STORE_OK);
     CHECK(seed_small(&f));
     CHECK(run(&f, &q, &total, &max_seq));
@@ -665,7 +627,7 @@ TEST(search_store_option_counts_stay_exact)
     q.snapshot_seq = 0;
     CHECK(run(&f, &q, &total, NULL));
     CHECK_INT(total, 2);
-    fixture_close(&f);
+    store_fixture_close(&f);
 }
 
 /* More statement shapes than the connection keeps prepared: the oldest
@@ -680,7 +642,7 @@ TEST(search_store_statement_cache_evicts_and_reprepares)
                             .want_total = true};
     int64_t total;
 
-    CHECK(fixture_open(&f) && seed_small(&f));
+    CHECK(store_fixture_open(&f, 1) && seed_small(&f));
     for (int i = 0; i < 48; i++)
         kids[i] = &open;
     for (int round = 0; round < 2; round++) {
@@ -691,7 +653,7 @@ TEST(search_store_statement_cache_evicts_and_reprepares)
             CHECK_INT(total, 3);
         }
     }
-    fixture_close(&f);
+    store_fixture_close(&f);
 }
 
 /* Segments of the full-text index, read through a connection of the
@@ -724,7 +686,7 @@ TEST(search_store_full_text_merged_in_background)
     int64_t total = -1;
     char id[32];
 
-    CHECK(fixture_open(&f));
+    CHECK(store_fixture_open(&f, 1));
     for (int i = 0; i < CASES; i++) { /* one batch each: one thread */
         json_t *fields = json_pack(
             "{s:o}", "title", str_value(i % 50 ? "common words" : "rare qoph"));
@@ -747,7 +709,7 @@ TEST(search_store_full_text_merged_in_background)
     q.limit = 1;
     CHECK(run(&f, &q, &total, NULL) != NULL);
     CHECK_INT(total, CASES - CASES / 50);
-    fixture_close(&f);
+    store_fixture_close(&f);
 }
 
 /* --- totals of tag filters from tag sets --------------------------------------- */
@@ -834,7 +796,7 @@ TEST(search_store_tag_filter_totals_follow_tag_changes)
     char id[16], path[16];
 
     tag_filters_init(&t);
-    CHECK(fixture_open(&f));
+    CHECK(store_fixture_open(&f, 1));
     for (int i = 0; i < 36; i++) {
         snprintf(id, sizeof id, "c%02d", i);
         CHECK(add_case(&f, "d1", id, json_pack("{s:o}", "title",
@@ -880,7 +842,7 @@ TEST(search_store_tag_filter_totals_follow_tag_changes)
         q.filter = filters[i];
         check_total_is_the_walk(&f, &q, "after changes");
     }
-    fixture_close(&f);
+    store_fixture_close(&f);
 }
 
 /* The test's own reading of a tag filter on one case's tags. */
@@ -962,7 +924,7 @@ TEST(search_store_tag_compound_filters_find_exactly_the_matching_cases)
     char id[16], value[16];
 
     tag_filters_init(&t);
-    CHECK(fixture_open(&f));
+    CHECK(store_fixture_open(&f, 1));
     for (int i = 0; i < COMPOUND_CASES; i++) {
         tags[i] = json_object();
         snprintf(id, sizeof id, "c%02d", i);
@@ -998,7 +960,7 @@ TEST(search_store_tag_compound_filters_find_exactly_the_matching_cases)
     }
     for (int i = 0; i < COMPOUND_CASES; i++)
         json_decref(tags[i]);
-    fixture_close(&f);
+    store_fixture_close(&f);
 }
 
 /* Rows of a table as one string, in a fixed order, through the test's own
@@ -1041,7 +1003,7 @@ TEST(search_store_tagset_backfill_matches_the_kept_sets)
         if (store_migrations[i].number == 11)
             backfill = strstr(store_migrations[i].sql, marker);
     CHECK(backfill != NULL);
-    CHECK(fixture_open(&f));
+    CHECK(store_fixture_open(&f, 1));
     for (int i = 0; i < 12; i++) {
         snprintf(id, sizeof id, "c%02d", i);
         CHECK(add_case(&f, i % 5 ? "d1" : "d2", id,
@@ -1077,7 +1039,7 @@ TEST(search_store_tagset_backfill_matches_the_kept_sets)
     free(counts);
     free(rows_after);
     free(counts_after);
-    fixture_close(&f);
+    store_fixture_close(&f);
 }
 
 /* --- the index of new cases (sqlite_index.c) ------------------------------------- */
@@ -1204,7 +1166,7 @@ TEST(search_store_case_index_matches_the_replaced_triggers)
     const char *count_trigger = migration_trigger(5, "cases_count_insert");
 
     CHECK(*search_trigger && *count_trigger);
-    CHECK(fixture_open(&f));
+    CHECK(store_fixture_open(&f, 1));
     CHECK(seed_index_shapes(&f));
     store_release(f.st, f.conn);
     store_close(f.st);
@@ -1237,7 +1199,7 @@ TEST(search_store_case_index_matches_the_replaced_triggers)
     free(from_c);
     free(from_triggers);
     free(emptied);
-    fixture_close(&f);
+    store_fixture_close(&f);
 }
 
 typedef struct {
@@ -1271,7 +1233,7 @@ TEST(search_store_key_cache_forgets_rolled_back_keys)
     store_search_query q = {.domain_id = "d1", .want_total = true};
     int64_t total = -1;
 
-    CHECK(fixture_open(&f));
+    CHECK(store_fixture_open(&f, 1));
     CHECK(add_case(&f, "d1", "c0", json_object()) > 0);
     CHECK_INT(store_tx(f.conn, keyed_case_tx, &failed), STORE_CONFLICT);
     CHECK_INT(store_tx(f.conn, keyed_case_tx, &other), STORE_OK);
@@ -1282,5 +1244,5 @@ TEST(search_store_key_cache_forgets_rolled_back_keys)
     q.filter = &on_other;
     CHECK(run(&f, &q, &total, NULL));
     CHECK_INT(total, 0);
-    fixture_close(&f);
+    store_fixture_close(&f);
 }

@@ -369,6 +369,27 @@ static int sq_token_key(store_conn *conn, unsigned char key[32])
     return status == STORE_OK ? meta_read_key(c, key) : status;
 }
 
+static int sq_config_version(store_conn *conn, int64_t *version)
+{
+    sqlite_conn *c = as_sqlite(conn);
+    sqlite3_stmt *s = stmt(c, ST_META_GET);
+    int rc;
+
+    if (!s)
+        return STORE_ERROR;
+    sqlite3_bind_text(s, 1, "config_version", -1, SQLITE_STATIC);
+    rc = sqlite3_step(s);
+    if (rc == SQLITE_ROW)
+        *version = sqlite3_column_int64(s, 0);
+    sq_done(s);
+    if (rc == SQLITE_ROW)
+        return STORE_OK;
+    if (rc != SQLITE_DONE)
+        return sq_log_error(c, "config version", rc);
+    fprintf(stderr, "sqlite: meta holds no config_version\n");
+    return STORE_ERROR;
+}
+
 /* --- records -------------------------------------------------------------------- */
 
 static const char *domain_key(const char *domain_id)
@@ -753,6 +774,7 @@ const store_backend sqlite_backend = {
     .read_begin = sq_snapshot_begin,
     .read_end = sq_snapshot_end,
     .token_key = sq_token_key,
+    .config_version = sq_config_version,
     .record_insert = sq_record_insert,
     .record_update = sq_record_update,
     .record_state = sq_record_state,

@@ -1,0 +1,39 @@
+/* store_fixture.c - see store_fixture.h. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <unistd.h>
+
+#include "store_fixture.h"
+
+bool store_fixture_open(fixture *f, int pool_size)
+{
+    char err[256] = "";
+    int fd;
+
+    snprintf(f->path, sizeof f->path, "/tmp/casesd-unit-XXXXXX");
+    if ((fd = mkstemp(f->path)) < 0)
+        return false;
+    close(fd);
+    if (!(f->st = store_open(f->path, pool_size, err, sizeof err))) {
+        fprintf(stderr, "store_open: %s\n", err);
+        return false;
+    }
+    f->conn = store_acquire(f->st);
+    return true;
+}
+
+void store_fixture_close(fixture *f)
+{
+    static const char *const sides[] = {"", "-wal", "-shm", "-lock"};
+    char path[80];
+
+    if (f->st) {
+        store_release(f->st, f->conn);
+        store_close(f->st);
+        f->st = NULL;
+    }
+    for (size_t i = 0; i < sizeof sides / sizeof sides[0]; i++) {
+        snprintf(path, sizeof path, "%s%s", f->path, sides[i]);
+        unlink(path);
+    }
+}

@@ -1,0 +1,21 @@
+/* store_fixture.h - a SQLite store in a temporary file, for unit tests that
+ * need a real store. */
+#ifndef CASESD_STORE_FIXTURE_H
+#define CASESD_STORE_FIXTURE_H
+
+#include <stdbool.h>
+
+#include "store/store.h"
+
+typedef struct {
+    store *st;
+    store_conn *conn; /* one connection of the pool, held */
+    char path[64];
+} fixture;
+
+/* Opens a new store with pool_size connections; false (logged) on failure. */
+bool store_fixture_open(fixture *f, int pool_size);
+/* Closes the store unless a test did (f->st NULL) and removes its files. */
+void store_fixture_close(fixture *f);
+
+#endif
