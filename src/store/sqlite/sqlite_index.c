@@ -34,17 +34,17 @@ enum index_stmt {
     IX_KEY_FIND,
     IX_KEY_ADD,
     IX_BODY_QUEUE,
-    IX_OPTION_COUNT,
     IX__COUNT
 };
 
 /* A case's value rows go in with one statement per ROWS_PER_STMT rows, and
- * its keys are counted the same way: a statement of its own per row cost
- * more than the row.  The statements for n rows sit in slot n - 1 of each
- * range. */
+ * its keys and options are counted the same way: a statement of its own
+ * per row cost more than the row.  The statements for n rows sit in slot
+ * n - 1 of each range. */
 #define ROWS_PER_STMT 16
 #define IX_SLOT_ROWS (SQ_SLOTS_INDEX + IX__COUNT)
 #define IX_SLOT_COUNTS (IX_SLOT_ROWS + ROWS_PER_STMT)
+#define IX_SLOT_OPTIONS (IX_SLOT_COUNTS + ROWS_PER_STMT)
 
 static const char *const index_sql[IX__COUNT] = {
     [IX_KEY_FIND] =
@@ -55,15 +55,9 @@ static const char *const index_sql[IX__COUNT] = {
         "VALUES (?1, ?2, ?3, ?4, ?5)",
     [IX_BODY_QUEUE] =
         "INSERT INTO case_fts_queue (op, rid, body) VALUES (NULL, ?1, ?2)",
-    /* Counted only when the value is one of the field's options. */
-    [IX_OPTION_COUNT] =
-        "INSERT INTO search_counts (kkey, val, n) SELECT ?1, ?2, 1 "
-        "WHERE EXISTS (SELECT 1 FROM field_options WHERE account = ?3 "
-        "AND region = ?4 AND domain_id = ?5 AND field_id = ?6 AND value = ?2) "
-        "ON CONFLICT DO UPDATE SET n = n + 1",
 };
 
-_Static_assert(IX__COUNT + 2 * ROWS_PER_STMT <= 64,
+_Static_assert(IX__COUNT + 3 * ROWS_PER_STMT <= 64,
                "index statements overflow their slots");
 
 static sqlite3_stmt *stmt(sqlite_conn *c, enum index_stmt id)
@@ -74,7 +68,24 @@ static sqlite3_stmt *stmt(sqlite_conn *c, enum index_stmt id)
 /* The text of the statements for 1 to ROWS_PER_STMT rows, written once. */
 static char rows_sql[ROWS_PER_STMT][64 + ROWS_PER_STMT * 16];
 static char counts_sql[ROWS_PER_STMT][64 + ROWS_PER_STMT * 8];
+/* A stringValue is counted only when it is one of its field's options. */
+static char options_sql[ROWS_PER_STMT][320 + ROWS_PER_STMT * 24];
 static pthread_once_t sql_once = PTHREAD_ONCE_INIT;
+
+static void write_options_sql(char *out, int n)
+{
+    int len = sprintf(out, "INSERT INTO search_counts (kkey, val, n) "
+                           "SELECT v.column1, v.column2, 1 FROM (VALUES ");
+
+    for (int i = 0; i < n; i++)
+        len += sprintf(out + len, "%s(?%d, ?%d, ?%d)", i ? ", " : "",
+                       4 + 3 * i, 5 + 3 * i, 6 + 3 * i);
+    sprintf(out + len, ") v WHERE EXISTS (SELECT 1 FROM field_options o "
+                       "WHERE o.account = ?1 AND o.region = ?2 "
+                       "AND o.domain_id = ?3 AND o.field_id = v.column3 "
+                       "AND o.value = v.column2) "
+                       "ON CONFLICT DO UPDATE SET n = n + 1");
+}
 
 static void write_sql(void)
 {
@@ -90,6 +101,7 @@ static void write_sql(void)
             k += sprintf(counts + k, "%s?%d", i ? ", " : "", 1 + i);
         }
         sprintf(counts + k, ")");
+        write_options_sql(options_sql[n - 1], n);
     }
 }
 
@@ -103,6 +115,12 @@ static sqlite3_stmt *counts_stmt(sqlite_conn *c, int n)
 {
     pthread_once(&sql_once, write_sql);
     return sq_stmt(c, IX_SLOT_COUNTS + n - 1, counts_sql[n - 1]);
+}
+
+static sqlite3_stmt *options_stmt(sqlite_conn *c, int n)
+{
+    pthread_once(&sql_once, write_sql);
+    return sq_stmt(c, IX_SLOT_OPTIONS + n - 1, options_sql[n - 1]);
 }
 
 /* --- the key cache ---------------------------------------------------------------- */
@@ -183,13 +201,32 @@ static void cache_put(sqlite_conn *c, uint64_t hash, const char *text,
     c->keys->used++;
 }
 
-/* The key's text for the cache; 0 when it is too long to be cached. */
+/* Appends s and a NUL at *len; false when out is full. */
+static bool key_part(char *out, size_t *len, const char *s)
+{
+    size_t n = strlen(s) + 1;
+
+    if (*len + n > KEY_TEXT_MAX)
+        return false;
+    memcpy(out + *len, s, n);
+    *len += n;
+    return true;
+}
+
+/* The key's text for the cache (its parts NUL-separated); 0 when it is
+ * too long to be cached.  Built by hand: snprintf cost more than the
+ * lookup. */
 static size_t key_text(char *out, const store_scope *scope,
                        const char *domain_id, int kind, const char *name)
 {
-    int n = snprintf(out, KEY_TEXT_MAX, "%s%c%s%c%s%c%d%c%s", scope->account,
-                     0, scope->region, 0, domain_id, 0, kind, 0, name);
-    return n > 0 && n < KEY_TEXT_MAX ? (size_t)n : 0;
+    size_t len = 0;
+    char kind_text[2] = {(char)('0' + kind), '\0'};
+
+    if (key_part(out, &len, scope->account) &&
+        key_part(out, &len, scope->region) && key_part(out, &len, domain_id) &&
+        key_part(out, &len, kind_text) && key_part(out, &len, name))
+        return len;
+    return 0;
 }
 
 static int key_from_sql(sqlite_conn *c, const store_scope *scope,
@@ -323,6 +360,7 @@ static bool add_body_member(textbuf *body, bool *any, const json_t *v)
 typedef struct {
     int64_t kkey;
     const json_t *value;
+    const char *field_id; /* for an option candidate */
 } value_row;
 
 typedef struct {
@@ -332,6 +370,8 @@ typedef struct {
     int64_t seq;
     value_row *rows;
     int row_count;
+    value_row *options; /* stringValues, which may be options */
+    int option_count;
 } new_case;
 
 /* Inserts rows[0..n) and counts the case under each row's key. */
@@ -361,25 +401,26 @@ static int add_rows(const new_case *nc, const value_row *rows, int n)
     return sq_run(nc->c, s, "count search keys");
 }
 
-static int count_option(const new_case *nc, int64_t kkey, const char *field_id,
-                        const json_t *v)
+/* Counts options[0..n) that are options of their fields. */
+static int count_options(const new_case *nc, const value_row *options, int n)
 {
-    sqlite3_stmt *s = stmt(nc->c, IX_OPTION_COUNT);
+    sqlite3_stmt *s = options_stmt(nc->c, n);
 
     if (!s)
         return STORE_ERROR;
-    sqlite3_bind_int64(s, 1, kkey);
-    member_bind(s, 2, v);
-    sqlite3_bind_text(s, 3, nc->scope->account, -1, SQLITE_STATIC);
-    sqlite3_bind_text(s, 4, nc->scope->region, -1, SQLITE_STATIC);
-    sq_bind_text(s, 5, nc->domain_id);
-    sq_bind_text(s, 6, field_id);
-    return sq_run(nc->c, s, "count field option");
+    sq_bind_scope(s, nc->scope);
+    sq_bind_text(s, 3, nc->domain_id);
+    for (int i = 0; i < n; i++) {
+        sqlite3_bind_int64(s, 4 + 3 * i, options[i].kkey);
+        member_bind(s, 5 + 3 * i, options[i].value);
+        sq_bind_text(s, 6 + 3 * i, options[i].field_id);
+    }
+    return sq_run(nc->c, s, "count field options");
 }
 
 /* One field's value union: its first indexed member becomes the field's
- * row, its text members go into the body, a stringValue is counted when
- * it is one of the field's options. */
+ * row, its text members go into the body, a stringValue may be one of the
+ * field's options. */
 static int index_field(new_case *nc, const char *field_id,
                        const json_t *value, textbuf *body, bool *any_text)
 {
@@ -398,12 +439,11 @@ static int index_field(new_case *nc, const char *field_id,
         if (member_is_text(member) && !add_body_member(body, any_text, v))
             goto not_text;
         if (!has_row) {
-            nc->rows[nc->row_count++] = (value_row){kkey, v};
+            nc->rows[nc->row_count++] = (value_row){kkey, v, NULL};
             has_row = true;
         }
-        if (!strcmp(member, "stringValue") &&
-            (status = count_option(nc, kkey, field_id, v)) != STORE_OK)
-            return status;
+        if (!strcmp(member, "stringValue"))
+            nc->options[nc->option_count++] = (value_row){kkey, v, field_id};
     }
     return STORE_OK;
 not_text:
@@ -430,18 +470,33 @@ cleanup:
     return status;
 }
 
+/* The members of every field's value union. */
+static size_t member_count(const json_t *fields)
+{
+    const char *field_id;
+    json_t *value;
+    size_t n = 0;
+
+    json_object_foreach((json_t *)fields, field_id, value)
+        n += json_object_size(value);
+    return n;
+}
+
 int sq_index_case_insert(sqlite_conn *c, const store_scope *scope,
                          const char *domain_id, int64_t seq,
                          const json_t *fields)
 {
-    /* a row per field, and the domain's */
-    value_row *rows = malloc((json_object_size(fields) + 1) * sizeof *rows);
-    new_case nc = {c, scope, domain_id, seq, rows, 1};
+    /* a row per field and the domain's; a union's members are few, but a
+     * caller may put several stringValues in one */
+    size_t field_count = json_object_size(fields);
+    value_row *rows = malloc((field_count + 1) * sizeof *rows);
+    value_row *options = malloc(member_count(fields) * sizeof *options + 1);
+    new_case nc = {c, scope, domain_id, seq, rows, 1, options, 0};
     textbuf body = {0};
     bool any_text = false;
     const char *field_id;
     json_t *value;
-    int status = rows ? STORE_OK : STORE_ERROR;
+    int status = rows && options ? STORE_OK : STORE_ERROR;
 
     if (status == STORE_OK)
         status = key_of(c, scope, domain_id, SQ_KEY_DOMAIN, "", &rows[0].kkey);
@@ -456,9 +511,16 @@ int sq_index_case_insert(sqlite_conn *c, const store_scope *scope,
         int n = nc.row_count - i;
         status = add_rows(&nc, rows + i, n < ROWS_PER_STMT ? n : ROWS_PER_STMT);
     }
+    for (int i = 0; status == STORE_OK && i < nc.option_count;
+         i += ROWS_PER_STMT) {
+        int n = nc.option_count - i;
+        status = count_options(&nc, options + i,
+                               n < ROWS_PER_STMT ? n : ROWS_PER_STMT);
+    }
     if (status == STORE_OK)
         status = queue_body(&nc, &body, any_text);
     textbuf_discard(&body);
     free(rows);
+    free(options);
     return status;
 }
