@@ -130,7 +130,10 @@ static int fts_flush(sqlite_conn *c)
 int sq_flush_before_commit(sqlite_conn *c)
 {
     int status = fts_flush(c);
-    return status == STORE_OK ? sq_tagsets_flush(c) : status;
+
+    if (status == STORE_OK)
+        status = sq_tagsets_flush(c);
+    return status == STORE_OK ? sq_index_flush(c) : status;
 }
 
 /* --- durability -------------------------------------------------------------- */
@@ -182,12 +185,13 @@ static void run_request(sqlite_conn *writer, tx_request *r)
         r->result = status;
         return;
     }
+    sq_index_request_begin(writer);
     r->conn->redirect = writer;
     r->result = r->fn(&r->conn->base, r->arg);
     r->conn->redirect = NULL;
     if (r->result != 0) {
         run_stmt(writer, CS_ROLLBACK_TO);
-        sq_index_forget(writer);
+        sq_index_request_rollback(writer);
     }
     status = run_stmt(writer, CS_RELEASE);
     if (r->result == 0 && status != STORE_OK)

@@ -15,12 +15,18 @@
  * as json_each reads it back from the stored text (member_bind), and the
  * body joins the same members in the same order (add_body_member).
  *
+ * The cases a key holds (search_keys.n) are counted once per batch: each
+ * value row notes its key on the connection, and sq_index_flush, just
+ * before COMMIT, adds up the notes with one UPDATE per key.  An UPDATE of
+ * the keys per case cost about as much as all the rest of its index.
+ *
  * The key cache.  A search key's number never changes once committed
  * (keys are never removed), but a key created in a transaction that rolls
  * back is gone, and its number is handed out again to the next new key.
  * The cache is therefore emptied whenever the connection rolls back: by
- * SQLite's rollback hook for a transaction, and by sq_index_forget after a
- * ROLLBACK TO.
+ * SQLite's rollback hook for a transaction, and by
+ * sq_index_request_rollback after a ROLLBACK TO, which also drops the
+ * notes the request made.
  */
 #include <pthread.h>
 #include <stdio.h>
@@ -34,17 +40,17 @@ enum index_stmt {
     IX_KEY_FIND,
     IX_KEY_ADD,
     IX_BODY_QUEUE,
+    IX_KEY_COUNT,
     IX__COUNT
 };
 
 /* A case's value rows go in with one statement per ROWS_PER_STMT rows, and
- * its keys and options are counted the same way: a statement of its own
- * per row cost more than the row.  The statements for n rows sit in slot
- * n - 1 of each range. */
+ * its options are counted the same way: a statement of its own per row
+ * cost more than the row.  The statements for n rows sit in slot n - 1 of
+ * each range. */
 #define ROWS_PER_STMT 16
 #define IX_SLOT_ROWS (SQ_SLOTS_INDEX + IX__COUNT)
-#define IX_SLOT_COUNTS (IX_SLOT_ROWS + ROWS_PER_STMT)
-#define IX_SLOT_OPTIONS (IX_SLOT_COUNTS + ROWS_PER_STMT)
+#define IX_SLOT_OPTIONS (IX_SLOT_ROWS + ROWS_PER_STMT)
 
 static const char *const index_sql[IX__COUNT] = {
     [IX_KEY_FIND] =
@@ -55,9 +61,10 @@ static const char *const index_sql[IX__COUNT] = {
         "VALUES (?1, ?2, ?3, ?4, ?5)",
     [IX_BODY_QUEUE] =
         "INSERT INTO case_fts_queue (op, rid, body) VALUES (NULL, ?1, ?2)",
+    [IX_KEY_COUNT] = "UPDATE search_keys SET n = n + ?2 WHERE kkey = ?1",
 };
 
-_Static_assert(IX__COUNT + 3 * ROWS_PER_STMT <= 64,
+_Static_assert(IX__COUNT + 2 * ROWS_PER_STMT <= 64,
                "index statements overflow their slots");
 
 static sqlite3_stmt *stmt(sqlite_conn *c, enum index_stmt id)
@@ -67,7 +74,6 @@ static sqlite3_stmt *stmt(sqlite_conn *c, enum index_stmt id)
 
 /* The text of the statements for 1 to ROWS_PER_STMT rows, written once. */
 static char rows_sql[ROWS_PER_STMT][64 + ROWS_PER_STMT * 16];
-static char counts_sql[ROWS_PER_STMT][64 + ROWS_PER_STMT * 8];
 /* A stringValue is counted only when it is one of its field's options. */
 static char options_sql[ROWS_PER_STMT][320 + ROWS_PER_STMT * 24];
 static pthread_once_t sql_once = PTHREAD_ONCE_INIT;
@@ -90,17 +96,12 @@ static void write_options_sql(char *out, int n)
 static void write_sql(void)
 {
     for (int n = 1; n <= ROWS_PER_STMT; n++) {
-        char *rows = rows_sql[n - 1], *counts = counts_sql[n - 1];
+        char *rows = rows_sql[n - 1];
         int r = sprintf(rows, "INSERT INTO case_values (case_seq, kkey, val) "
                               "VALUES ");
-        int k = sprintf(counts, "UPDATE search_keys SET n = n + 1 WHERE "
-                                "kkey IN (");
-        for (int i = 0; i < n; i++) {
+        for (int i = 0; i < n; i++)
             r += sprintf(rows + r, "%s(?1, ?%d, ?%d)", i ? ", " : "",
                          2 + 2 * i, 3 + 2 * i);
-            k += sprintf(counts + k, "%s?%d", i ? ", " : "", 1 + i);
-        }
-        sprintf(counts + k, ")");
         write_options_sql(options_sql[n - 1], n);
     }
 }
@@ -109,12 +110,6 @@ static sqlite3_stmt *rows_stmt(sqlite_conn *c, int n)
 {
     pthread_once(&sql_once, write_sql);
     return sq_stmt(c, IX_SLOT_ROWS + n - 1, rows_sql[n - 1]);
-}
-
-static sqlite3_stmt *counts_stmt(sqlite_conn *c, int n)
-{
-    pthread_once(&sql_once, write_sql);
-    return sq_stmt(c, IX_SLOT_COUNTS + n - 1, counts_sql[n - 1]);
 }
 
 static sqlite3_stmt *options_stmt(sqlite_conn *c, int n)
@@ -138,29 +133,70 @@ typedef struct {
     int64_t kkey;
 } key_slot;
 
-struct sq_key_cache {
+struct sq_index_state {
     key_slot slots[KEY_SLOTS];
     int used;
+    /* a key per value row written in the transaction, not yet counted in
+     * search_keys.n; the current request's notes start at request_mark */
+    int64_t *noted;
+    size_t noted_len, noted_cap, request_mark;
 };
 
-void sq_index_forget(sqlite_conn *c)
+static void forget_keys(sq_index_state *ix)
 {
-    sq_key_cache *kc = c->keys;
-
-    if (!kc || kc->used == 0)
+    if (ix->used == 0)
         return;
     for (int i = 0; i < KEY_SLOTS; i++) {
-        free(kc->slots[i].text);
-        kc->slots[i] = (key_slot){0};
+        free(ix->slots[i].text);
+        ix->slots[i] = (key_slot){0};
     }
-    kc->used = 0;
+    ix->used = 0;
+}
+
+void sq_index_request_begin(sqlite_conn *c)
+{
+    if (c->index)
+        c->index->request_mark = c->index->noted_len;
+}
+
+void sq_index_request_rollback(sqlite_conn *c)
+{
+    if (!c->index)
+        return;
+    forget_keys(c->index);
+    c->index->noted_len = c->index->request_mark;
+}
+
+static void rollback_hook(void *arg)
+{
+    sqlite_conn *c = arg;
+
+    if (!c->index)
+        return;
+    forget_keys(c->index);
+    c->index->noted_len = c->index->request_mark = 0;
+}
+
+void sq_index_attach(sqlite_conn *c)
+{
+    sqlite3_rollback_hook(c->db, rollback_hook, c);
 }
 
 void sq_index_free(sqlite_conn *c)
 {
-    sq_index_forget(c);
-    free(c->keys);
-    c->keys = NULL;
+    if (!c->index)
+        return;
+    forget_keys(c->index);
+    free(c->index->noted);
+    free(c->index);
+    c->index = NULL;
+}
+
+static sq_index_state *index_state(sqlite_conn *c)
+{
+    if (!c->index)
+        c->index = calloc(1, sizeof *c->index);
+    return c->index;
 }
 
 static uint64_t hash_text(const char *text, size_t len)
@@ -172,11 +208,11 @@ static uint64_t hash_text(const char *text, size_t len)
     return h;
 }
 
-static key_slot *slot_for(sq_key_cache *kc, uint64_t hash, const char *text,
+static key_slot *slot_for(sq_index_state *ix, uint64_t hash, const char *text,
                           size_t len)
 {
     for (size_t i = hash & (KEY_SLOTS - 1);; i = (i + 1) & (KEY_SLOTS - 1)) {
-        key_slot *s = &kc->slots[i];
+        key_slot *s = &ix->slots[i];
         if (!s->text || (s->hash == hash && s->len == len &&
                          !memcmp(s->text, text, len)))
             return s;
@@ -186,19 +222,20 @@ static key_slot *slot_for(sq_key_cache *kc, uint64_t hash, const char *text,
 static void cache_put(sqlite_conn *c, uint64_t hash, const char *text,
                       size_t len, int64_t kkey)
 {
+    sq_index_state *ix = index_state(c);
     key_slot *s;
     char *copy;
 
-    if (!c->keys && !(c->keys = calloc(1, sizeof *c->keys)))
+    if (!ix)
         return;
-    if (c->keys->used >= KEY_LOAD_MAX)
-        sq_index_forget(c);
-    s = slot_for(c->keys, hash, text, len);
+    if (ix->used >= KEY_LOAD_MAX)
+        forget_keys(ix);
+    s = slot_for(ix, hash, text, len);
     if (s->text || !(copy = malloc(len)))
         return;
     memcpy(copy, text, len);
     *s = (key_slot){.hash = hash, .text = copy, .len = len, .kkey = kkey};
-    c->keys->used++;
+    ix->used++;
 }
 
 /* Appends s and a NUL at *len; false when out is full. */
@@ -273,8 +310,8 @@ static int key_of(sqlite_conn *c, const store_scope *scope,
     uint64_t hash = hash_text(text, len);
     int status;
 
-    if (len && c->keys) {
-        key_slot *s = slot_for(c->keys, hash, text, len);
+    if (len && c->index) {
+        key_slot *s = slot_for(c->index, hash, text, len);
         if (s->text) {
             *kkey = s->kkey;
             return STORE_OK;
@@ -284,16 +321,6 @@ static int key_of(sqlite_conn *c, const store_scope *scope,
     if (status == STORE_OK && len)
         cache_put(c, hash, text, len, *kkey);
     return status;
-}
-
-static void rollback_hook(void *arg)
-{
-    sq_index_forget(arg);
-}
-
-void sq_index_attach(sqlite_conn *c)
-{
-    sqlite3_rollback_hook(c->db, rollback_hook, c);
 }
 
 /* --- a new case's rows -------------------------------------------------------------- */
@@ -374,7 +401,55 @@ typedef struct {
     int option_count;
 } new_case;
 
-/* Inserts rows[0..n) and counts the case under each row's key. */
+/* Notes that a value row under kkey was written (see sq_index_flush). */
+static bool note_key(sqlite_conn *c, int64_t kkey)
+{
+    sq_index_state *ix = index_state(c);
+
+    if (!ix)
+        return false;
+    if (ix->noted_len == ix->noted_cap) {
+        size_t cap = ix->noted_cap ? 2 * ix->noted_cap : 256;
+        int64_t *noted = realloc(ix->noted, cap * sizeof *noted);
+        if (!noted)
+            return false;
+        ix->noted = noted;
+        ix->noted_cap = cap;
+    }
+    ix->noted[ix->noted_len++] = kkey;
+    return true;
+}
+
+static int cmp_kkey(const void *a, const void *b)
+{
+    int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
+    return (x > y) - (x < y);
+}
+
+int sq_index_flush(sqlite_conn *c)
+{
+    sq_index_state *ix = c->index;
+    int status = STORE_OK;
+
+    if (!ix || ix->noted_len == 0)
+        return STORE_OK;
+    qsort(ix->noted, ix->noted_len, sizeof *ix->noted, cmp_kkey);
+    for (size_t i = 0, run; status == STORE_OK && i < ix->noted_len; i += run) {
+        sqlite3_stmt *s = stmt(c, IX_KEY_COUNT);
+        for (run = 1; i + run < ix->noted_len &&
+                      ix->noted[i + run] == ix->noted[i]; run++)
+            ;
+        if (!s)
+            return STORE_ERROR;
+        sqlite3_bind_int64(s, 1, ix->noted[i]);
+        sqlite3_bind_int64(s, 2, (int64_t)run);
+        status = sq_run(c, s, "count search keys");
+    }
+    ix->noted_len = ix->request_mark = 0;
+    return status;
+}
+
+/* Inserts rows[0..n) and notes the case under each row's key. */
 static int add_rows(const new_case *nc, const value_row *rows, int n)
 {
     sqlite3_stmt *s = rows_stmt(nc->c, n);
@@ -394,11 +469,10 @@ static int add_rows(const new_case *nc, const value_row *rows, int n)
     }
     if ((status = sq_run(nc->c, s, "index case values")) != STORE_OK)
         return status;
-    if (!(s = counts_stmt(nc->c, n)))
-        return STORE_ERROR;
     for (int i = 0; i < n; i++)
-        sqlite3_bind_int64(s, 1 + i, rows[i].kkey);
-    return sq_run(nc->c, s, "count search keys");
+        if (!note_key(nc->c, rows[i].kkey))
+            return STORE_ERROR;
+    return STORE_OK;
 }
 
 /* Counts options[0..n) that are options of their fields. */
@@ -519,6 +593,9 @@ int sq_index_case_insert(sqlite_conn *c, const store_scope *scope,
     }
     if (status == STORE_OK)
         status = queue_body(&nc, &body, any_text);
+    /* Outside a transaction nobody flushes before a COMMIT. */
+    if (status == STORE_OK && sqlite3_get_autocommit(c->db))
+        status = sq_index_flush(c);
     textbuf_discard(&body);
     free(rows);
     free(options);

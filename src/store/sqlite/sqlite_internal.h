@@ -43,8 +43,9 @@ void sq_start_checkpointer(sq_shared *sh);
 /* store_tx for SQLite: runs fn in the next batch (see sqlite_commit.c). */
 int sq_tx(store_conn *conn, store_tx_fn fn, void *arg);
 
-/* sqlite_index.c: the search keys a connection has looked up. */
-typedef struct sq_key_cache sq_key_cache;
+/* sqlite_index.c: the search keys a connection has looked up, and the key
+ * counts its transaction owes. */
+typedef struct sq_index_state sq_index_state;
 
 typedef struct sqlite_conn_s {
     store_conn base;
@@ -58,7 +59,7 @@ typedef struct sqlite_conn_s {
      * read transaction (so its store_read_end ends it) */
     int read_depth;
     bool read_own;
-    sq_key_cache *keys; /* NULL until the first case is indexed */
+    sq_index_state *index; /* NULL until the first case is indexed */
 } sqlite_conn;
 
 /*
@@ -105,9 +106,10 @@ json_t *sq_column_json(sqlite3_stmt *s, int col, json_error_t *err);
 /* Arena copy of a text column, NULL for SQL NULL. */
 char *sq_column_dup(arena *a, sqlite3_stmt *s, int col);
 
-/* Finishes what the triggers of the current transaction queued: moves its
- * full-text writes into the index (migration 006) and refreshes the tag
- * sets of the cases whose tags changed (migration 011, sq_tagsets_flush).
+/* Finishes what the current transaction queued: moves its full-text
+ * writes into the index (migration 006), refreshes the tag sets of the
+ * cases whose tags changed (migration 011, sq_tagsets_flush) and counts
+ * the cases of new values under their keys (sq_index_flush).
  * Whoever commits a transaction that may have written cases or tags calls
  * it just before COMMIT. */
 int sq_flush_before_commit(sqlite_conn *c);
@@ -222,9 +224,15 @@ int sq_search_match(const char *term, char *out, size_t outlen);
 int sq_index_case_insert(sqlite_conn *c, const store_scope *scope,
                          const char *domain_id, int64_t seq,
                          const json_t *fields);
-/* Empties c's key cache after a rollback (a key it holds may be gone). */
-void sq_index_forget(sqlite_conn *c);
-/* Makes every rollback of a transaction on c empty its key cache. */
+/* Adds the cases noted under each key in the transaction to
+ * search_keys.n; part of sq_flush_before_commit. */
+int sq_index_flush(sqlite_conn *c);
+/* A request of a batch begins (after its SAVEPOINT) or was rolled back
+ * (after its ROLLBACK TO): its notes go, and so does the key cache, as a
+ * key it holds may be gone. */
+void sq_index_request_begin(sqlite_conn *c);
+void sq_index_request_rollback(sqlite_conn *c);
+/* Makes every rollback of a transaction on c drop its notes and keys. */
 void sq_index_attach(sqlite_conn *c);
 /* Frees c's key cache (when c closes). */
 void sq_index_free(sqlite_conn *c);
