@@ -58,6 +58,7 @@
 #include "api/values.h"
 #include "auth/access.h"
 #include "util/arn.h"
+#include "util/jsonw.h"
 #include "util/ids.h"
 #include "util/jsonr.h"
 #include "util/timeutil.h"
@@ -192,6 +193,14 @@ static void diff_field(json_t *events, json_t *changed, const json_t *before,
         add_id(changed, id);
 }
 
+/* An audit event's performedBy: the caller's principal and the request's
+ * user.  New reference; NULL when the arena is exhausted. */
+static json_t *performer_doc(request_ctx *ctx)
+{
+    return json_pack("{s:s, s:O*}", "iamPrincipalArn", api_caller_arn(ctx),
+                     "user", json_object_get(ctx->input, "performedBy"));
+}
+
 static int append_event(store_conn *conn, request_ctx *ctx,
                         const store_case *c, const char *type, json_t *fields,
                         int64_t now)
@@ -202,9 +211,7 @@ static int append_event(store_conn *conn, request_ctx *ctx,
     int rc;
 
     id_uuid(id);
-    ev.performed_by = json_pack("{s:s, s:O*}", "iamPrincipalArn",
-                                api_caller_arn(ctx), "user",
-                                json_object_get(ctx->input, "performedBy"));
+    ev.performed_by = performer_doc(ctx);
     if (!ev.performed_by)
         return STORE_ERROR; /* the arena is exhausted */
     rc = store_audit_append(conn, &ctx->scope, c->domain_id, c->case_id, &ev);
@@ -501,9 +508,13 @@ typedef struct {
     json_t *user;         /* last_updated_user value, or NULL (borrowed) */
     const char *reply_id; /* the case the reply names */
     /* The checked request (check_new_case), owned: the template, the new
-     * case's values and tags, its audit fields, and its time. */
+     * case's values and tags, its audit fields, and its time; the values,
+     * audit fields and performer as the store keeps them (malloc'd), and
+     * the event's id. */
     json_t *tpl, *values, *tags, *events;
     int64_t now;
+    char *values_text, *events_text, *performer_text;
+    char event_id[ID_UUID_LEN];
     /* Checked before the transaction (check_early), in a snapshot whose
      * configuration had checked_version. */
     bool checked_early;
@@ -518,6 +529,10 @@ static void create_tx_clear(create_tx *t)
     json_decref(t->tags);
     json_decref(t->events);
     t->tpl = t->values = t->tags = t->events = NULL;
+    free(t->values_text);
+    free(t->events_text);
+    free(t->performer_text);
+    t->values_text = t->events_text = t->performer_text = NULL;
 }
 
 /* SHA-256 (hex, arena-owned) of what makes two CreateCase requests the
@@ -667,6 +682,21 @@ static int check_new_tags(request_ctx *ctx, const json_t *tags)
     return access_require_tags(ctx, ACCESS_CASES_CREATE, tags);
 }
 
+/* Writes out what write_new_case stores, so the writer's batch does not
+ * have to.  STORE_OK or STORE_ERROR (out of memory). */
+static int serialise_new_case(create_tx *t)
+{
+    json_t *performer = performer_doc(t->ctx);
+
+    t->values_text = jsonw_dump(t->values, NULL);
+    t->events_text = jsonw_dump(t->events, NULL);
+    t->performer_text = performer ? jsonw_dump(performer, NULL) : NULL;
+    json_decref(performer);
+    id_uuid(t->event_id);
+    return t->values_text && t->events_text && t->performer_text ? STORE_OK
+                                                                 : STORE_ERROR;
+}
+
 /*
  * Checks the request against the template, fields, options and rules conn
  * sees, and works the new case out into t (values, tags, audit fields,
@@ -690,7 +720,8 @@ static int check_new_case(store_conn *conn, create_tx *t, int64_t now)
         goto done;
     t->tags = new_case_tags(ctx, t->tpl);
     t->events = created_fields(t->values);
-    rc = check_new_tags(ctx, t->tags);
+    if ((rc = check_new_tags(ctx, t->tags)) == 0)
+        rc = serialise_new_case(t);
 done:
     field_check_free(&fc);
     return rc;
@@ -702,7 +733,11 @@ static int write_new_case(store_conn *conn, create_tx *t)
     store_case c = {.domain_id = t->domain_id, .case_id = t->case_id,
                     .template_id = api_input_str(ctx, "templateId"),
                     .created_ms = t->now, .updated_ms = t->now,
-                    .fields = t->values};
+                    .fields = t->values, .fields_text = t->values_text};
+    store_audit_event ev = {.event_id = t->event_id, .type = "Case.Created",
+                            .performed_ms = t->now,
+                            .fields_text = t->events_text,
+                            .performed_by_text = t->performer_text};
     int rc = store_case_insert(conn, &ctx->scope, &c);
 
     if (rc == STORE_OK && json_object_size(t->tags) > 0)
@@ -713,7 +748,8 @@ static int write_new_case(store_conn *conn, create_tx *t)
                                    t->digest, t->case_id,
                                    t->now + ctx->app->cfg.idempotency_ttl_ms);
     if (rc == STORE_OK)
-        rc = append_event(conn, ctx, &c, "Case.Created", t->events, t->now);
+        rc = store_audit_append(conn, &ctx->scope, t->domain_id, t->case_id,
+                                &ev);
     return rc;
 }
 

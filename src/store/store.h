@@ -231,7 +231,10 @@ typedef struct {
     int64_t seq;    /* assigned by the store on insert */
     json_t *fields; /* owned by the holder */
     /* store_case_get_text, and searches asking fields_as_text: the stored
-     * JSON object of the values (fields_len bytes), fields left NULL */
+     * JSON object of the values (fields_len bytes), fields left NULL.
+     * store_case_insert stores it, when set, as the text of fields (which
+     * it must be), so that a caller can serialise outside its
+     * transaction. */
     const char *fields_text;
     size_t fields_len;
     /* searches: the case's tags as the text of a JSON object, when the
@@ -269,6 +272,10 @@ typedef struct {
     json_t *fields;       /* array of {eventFieldId, oldValue?, newValue} */
     json_t *performed_by; /* {user?, iamPrincipalArn} */
     int64_t seq;          /* assigned by the store */
+    /* store_audit_append: when set, stored instead of serialising fields
+     * and performed_by (which may then be NULL) */
+    const char *fields_text;
+    const char *performed_by_text;
 } store_audit_event;
 
 int store_audit_append(store_conn *conn, const store_scope *scope,

@@ -117,7 +117,8 @@ int sq_case_insert(store_conn *conn, const store_scope *scope,
 {
     sqlite_conn *c = as_sqlite(conn);
     sqlite3_stmt *s = stmt(c, ST_CASE_INSERT);
-    char *fields = jsonw_dump(cs->fields, NULL);
+    char *dumped = cs->fields_text ? NULL : jsonw_dump(cs->fields, NULL);
+    const char *fields = cs->fields_text ? cs->fields_text : dumped;
     int status = STORE_ERROR;
 
     if (!s || !fields)
@@ -134,7 +135,7 @@ int sq_case_insert(store_conn *conn, const store_scope *scope,
     status = sq_index_case_insert(c, scope, cs->domain_id, cs->seq,
                                   cs->fields);
 cleanup:
-    free(fields);
+    free(dumped);
     return status;
 }
 
@@ -244,8 +245,11 @@ int sq_audit_append(store_conn *conn, const store_scope *scope,
 {
     sqlite_conn *c = as_sqlite(conn);
     sqlite3_stmt *s = stmt(c, ST_AUDIT_INSERT);
-    char *fields = jsonw_dump(ev->fields, NULL);
-    char *by = jsonw_dump(ev->performed_by, NULL);
+    char *fields_dumped = ev->fields_text ? NULL : jsonw_dump(ev->fields, NULL);
+    char *by_dumped =
+        ev->performed_by_text ? NULL : jsonw_dump(ev->performed_by, NULL);
+    const char *fields = ev->fields_text ? ev->fields_text : fields_dumped;
+    const char *by = ev->performed_by_text ? ev->performed_by_text : by_dumped;
     int status = STORE_ERROR;
 
     if (!s || !fields || !by)
@@ -263,8 +267,8 @@ int sq_audit_append(store_conn *conn, const store_scope *scope,
     if (status == STORE_OK)
         ev->seq = sqlite3_last_insert_rowid(c->db);
 cleanup:
-    free(fields);
-    free(by);
+    free(fields_dumped);
+    free(by_dumped);
     return status;
 }
 
