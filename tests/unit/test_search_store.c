@@ -1250,3 +1250,90 @@ TEST(search_store_key_cache_forgets_rolled_back_keys)
     CHECK_INT(total, 3);
     store_fixture_close(&f);
 }
+
+/* --- tag bookkeeping (migrations 007, 008, 014) ------------------------------------ */
+
+#define TAG_COUNT_ROWS                                                        \
+    "SELECT coalesce(group_concat(row, ';'), '') FROM (SELECT c.kkey || ' ' " \
+    "|| c.val || ' ' || c.n AS row FROM search_counts c JOIN search_keys k "  \
+    "ON k.kkey = c.kkey WHERE k.kind = 1 AND c.n > 0 ORDER BY c.kkey, c.val)"
+#define TAG_RECENCY_ROWS                                                      \
+    "SELECT coalesce(group_concat(row, ';'), '') FROM (SELECT kkey || ' ' "   \
+    "|| val || ' ' || updated || ' ' || case_seq AS row FROM tag_recency "    \
+    "ORDER BY kkey, val, updated, case_seq)"
+
+/* The backfill of a migration: its SQL from marker on. */
+static const char *migration_tail(int number, const char *marker)
+{
+    for (int i = 0; i < store_migration_count; i++)
+        if (store_migrations[i].number == number)
+            return strstr(store_migrations[i].sql, marker);
+    return NULL;
+}
+
+static json_t *stamped(const char *title, const char *updated)
+{
+    return json_pack("{so so so}", "title", str_value(title),
+                     "created_datetime", str_value("2026-10-01T09:00:00.000Z"),
+                     "last_updated_datetime", str_value(updated));
+}
+
+/* The per-tag counts and the tags' last-updated order that the triggers on
+ * case_values keep through tagging, retagging, untagging, updates of a
+ * case's update time and deletions are those the backfills of migrations
+ * 007 and 008 compute from the tags as they end up. */
+TEST(search_store_tag_bookkeeping_matches_the_backfills)
+{
+    const char *counts_sql = migration_tail(7, "-- Tags that existed before");
+    const char *recency_sql = migration_tail(8, "-- What existed before");
+    fixture f = {0};
+    sqlite3 *db = NULL;
+    char *counts = NULL, *recency = NULL, *counts_after = NULL,
+         *recency_after = NULL, id[16];
+    remove_tags rm = {.keys = {"team", NULL}};
+    put_case later = {.domain = "d1", .id = "c03",
+                      .fields = stamped("t", "2026-11-28T12:00:00.000Z")};
+
+    CHECK(counts_sql && recency_sql);
+    CHECK(store_fixture_open(&f, 1));
+    CHECK_INT(add_tag(&f, "d1", "c00", "team", "early"), STORE_OK);
+    for (int i = 0; i < 8; i++) {
+        snprintf(id, sizeof id, "c%02d", i);
+        CHECK(add_case(&f, "d1", id, stamped("t", "2026-11-01T10:00:00.000Z")) > 0);
+        CHECK_INT(add_tag(&f, "d1", id, "team", i % 3 ? "a" : "b"), STORE_OK);
+        if (i % 2)
+            CHECK_INT(add_tag(&f, "d1", id, "region", "eu"), STORE_OK);
+    }
+    CHECK_INT(add_tag(&f, "d1", "c01", "team", "b"), STORE_OK);
+    snprintf(rm.arn, sizeof rm.arn,
+             "arn:aws:cases:us-east-1:111122223333:domain/d1/case/c02");
+    CHECK_INT(store_tx(f.conn, untag_tx, &rm), STORE_OK);
+    CHECK_INT(store_tx(f.conn, update_tx, &later), STORE_OK);
+    json_decref(later.fields);
+    CHECK_INT(store_tx(f.conn, delete_tx, "c05"), STORE_OK);
+    store_release(f.st, f.conn);
+    store_close(f.st);
+    f.st = NULL;
+
+    CHECK(sqlite3_open(f.path, &db) == SQLITE_OK);
+    counts = table_text(db, TAG_COUNT_ROWS);
+    recency = table_text(db, TAG_RECENCY_ROWS);
+    CHECK(counts && strstr(counts, " b 4") && strstr(counts, " eu 3") && recency &&
+          strstr(recency, "2026-11-28T12:00:00.000Z"));
+    CHECK(sqlite3_exec(db, "DELETE FROM tag_recency; DELETE FROM search_counts "
+                           "WHERE kkey IN (SELECT kkey FROM search_keys "
+                           "WHERE kind = 1)",
+                       NULL, NULL, NULL) == SQLITE_OK);
+    CHECK(sqlite3_exec(db, counts_sql, NULL, NULL, NULL) == SQLITE_OK);
+    CHECK(sqlite3_exec(db, recency_sql, NULL, NULL, NULL) == SQLITE_OK);
+    counts_after = table_text(db, TAG_COUNT_ROWS);
+    recency_after = table_text(db, TAG_RECENCY_ROWS);
+    CHECK(counts_after && !strcmp(counts, counts_after));
+    CHECK(recency_after && !strcmp(recency, recency_after));
+    sqlite3_close(db);
+    free(counts);
+    free(recency);
+    free(counts_after);
+    free(recency_after);
+    store_fixture_close(&f);
+}
