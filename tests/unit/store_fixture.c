@@ -22,6 +22,21 @@ bool store_fixture_open(fixture *f, int pool_size)
     return true;
 }
 
+sqlite3 *store_fixture_reopen_raw(fixture *f)
+{
+    sqlite3 *db = NULL;
+
+    store_release(f->st, f->conn);
+    store_close(f->st);
+    f->st = NULL;
+    if (sqlite3_open(f->path, &db) == SQLITE_OK)
+        return db;
+    fprintf(stderr, "sqlite3_open %s: %s\n", f->path,
+            db ? sqlite3_errmsg(db) : "out of memory");
+    sqlite3_close(db);
+    return NULL;
+}
+
 void store_fixture_close(fixture *f)
 {
     static const char *const sides[] = {"", "-wal", "-shm", "-lock"};

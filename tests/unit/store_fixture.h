@@ -3,6 +3,7 @@
 #ifndef CASESD_STORE_FIXTURE_H
 #define CASESD_STORE_FIXTURE_H
 
+#include <sqlite3.h>
 #include <stdbool.h>
 
 #include "store/store.h"
@@ -15,6 +16,9 @@ typedef struct {
 
 /* Opens a new store with pool_size connections; false (logged) on failure. */
 bool store_fixture_open(fixture *f, int pool_size);
+/* Closes the store and opens its file with a plain connection of the
+ * test's own, to read its tables; NULL (logged) on failure. */
+sqlite3 *store_fixture_reopen_raw(fixture *f);
 /* Closes the store unless a test did (f->st NULL) and removes its files. */
 void store_fixture_close(fixture *f);
 

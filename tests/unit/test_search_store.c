@@ -1019,11 +1019,7 @@ TEST(search_store_tagset_backfill_matches_the_kept_sets)
              "arn:aws:cases:us-east-1:111122223333:domain/d1/case/c07");
     CHECK_INT(store_tx(f.conn, untag_tx, &rm), STORE_OK);
     CHECK_INT(store_tx(f.conn, delete_tx, "c02"), STORE_OK);
-    store_release(f.st, f.conn);
-    store_close(f.st);
-    f.st = NULL;
-
-    CHECK(sqlite3_open(f.path, &db) == SQLITE_OK);
+    CHECK((db = store_fixture_reopen_raw(&f)) != NULL);
     rows = table_text(db, TAGSET_ROWS);
     counts = table_text(db, TAGSET_COUNTS);
     CHECK(rows && strstr(rows, "{\"team\":\"a\",\"region\":\"eu\"}"));
@@ -1168,11 +1164,7 @@ TEST(search_store_case_index_matches_the_replaced_triggers)
     CHECK(*search_trigger && *count_trigger);
     CHECK(store_fixture_open(&f, 1));
     CHECK(seed_index_shapes(&f));
-    store_release(f.st, f.conn);
-    store_close(f.st);
-    f.st = NULL;
-
-    CHECK(sqlite3_open(f.path, &db) == SQLITE_OK);
+    CHECK((db = store_fixture_reopen_raw(&f)) != NULL);
     CHECK(sqlite3_exec(db, "CREATE VIRTUAL TABLE temp.terms USING "
                            "fts5vocab(main, case_fts, row)",
                        NULL, NULL, NULL) == SQLITE_OK);
@@ -1311,11 +1303,7 @@ TEST(search_store_tag_bookkeeping_matches_the_backfills)
     CHECK_INT(store_tx(f.conn, update_tx, &later), STORE_OK);
     json_decref(later.fields);
     CHECK_INT(store_tx(f.conn, delete_tx, "c05"), STORE_OK);
-    store_release(f.st, f.conn);
-    store_close(f.st);
-    f.st = NULL;
-
-    CHECK(sqlite3_open(f.path, &db) == SQLITE_OK);
+    CHECK((db = store_fixture_reopen_raw(&f)) != NULL);
     counts = table_text(db, TAG_COUNT_ROWS);
     recency = table_text(db, TAG_RECENCY_ROWS);
     CHECK(counts && strstr(counts, " b 4") && strstr(counts, " eu 3") && recency &&
