@@ -1,6 +1,7 @@
 """Durability: a clean restart keeps everything; after kill -9 every write that
 was acknowledged with 200 is still there."""
 
+import os
 import threading
 import time
 import unittest
@@ -226,6 +227,71 @@ class CrashTests(DurabilityBase):
         fid = c.create_field(domainId=dom, name="post-crash", type="Number")["fieldId"]
         self.assertEqual(c.batch_get_field(domainId=dom, fields=[{"id": fid}])["fields"][0]["name"],
                          "post-crash")
+
+
+class LogTests(DurabilityBase):
+    """The write-ahead log does not grow without end under steady load."""
+
+    SECONDS = 20
+    WRITERS = 8
+    # The server restarts the log when a checkpoint leaves it over 16 MiB;
+    # without that it grew by tens of MiB a second here.
+    BOUND = 96 * 1024 * 1024
+
+    def test_log_stays_bounded_under_steady_writes_and_reads(self):
+        c = self.client()
+        dom = c.create_domain(name=unique("log"))["domainId"]
+        tpl = c.create_template(domainId=dom, name="t")["templateId"]
+        first = c.create_case(domainId=dom, templateId=tpl, fields=[
+            {"id": "title", "value": {"stringValue": "first"}},
+            {"id": "customer_id", "value": {"stringValue":
+                "arn:aws:profile:us-east-1:111122223333:domains/d/profiles/p"}}])["caseId"]
+        wal = self.srv.store + "-wal"
+        stop = threading.Event()
+        created, errors, largest = [0], [], [0]
+        lock = threading.Lock()
+
+        def writer():
+            wc = self.client()
+            n = 0
+            while not stop.is_set():
+                n += 1
+                try:
+                    wc.create_case(domainId=dom, templateId=tpl, fields=[
+                        {"id": "title", "value": {"stringValue": "case %d of a steady stream" % n}},
+                        {"id": "summary", "value": {"stringValue": "words " * 40}},
+                        {"id": "customer_id", "value": {"stringValue":
+                            "arn:aws:profile:us-east-1:111122223333:domains/d/profiles/p%d" % n}}])
+                except (ClientError, BotoCoreError, OSError) as e:
+                    errors.append(repr(e))
+                    return
+                with lock:
+                    created[0] += 1
+
+        def reader():
+            rc = self.client()
+            while not stop.is_set():
+                rc.get_case(domainId=dom, caseId=first, fields=[{"id": "title"}])
+
+        threads = [threading.Thread(target=writer) for _ in range(self.WRITERS)]
+        threads.append(threading.Thread(target=reader))
+        for t in threads:
+            t.start()
+        deadline = time.monotonic() + self.SECONDS
+        while time.monotonic() < deadline and not errors:
+            try:
+                largest[0] = max(largest[0], os.path.getsize(wal))
+            except FileNotFoundError:
+                pass
+            time.sleep(0.1)
+        stop.set()
+        for t in threads:
+            t.join(30)
+        self.assertEqual(errors, [])
+        self.assertGreater(created[0], 500, "too few cases to load the log")
+        self.assertLess(largest[0], self.BOUND,
+                        "the log reached %d MiB after %d cases"
+                        % (largest[0] >> 20, created[0]))
 
 
 if __name__ == "__main__":

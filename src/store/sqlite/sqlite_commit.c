@@ -31,6 +31,16 @@
  * with a connection of its own runs passive checkpoints, which never block
  * writers, every CHECKPOINT_EVERY_BATCHES batches or CHECKPOINT_IDLE_MS.
  *
+ * A passive checkpoint copies what it can but never resets the log, and
+ * SQLite starts the log over only when a writer finds every frame copied
+ * and no reader in the log, which under steady writes and reads never
+ * happens: the log grew by gigabytes a minute, and the WAL index that
+ * unix-excl keeps in memory with it.  So when a checkpoint leaves the log
+ * longer than LOG_RESTART_FRAMES, the thread takes a turn of leadership
+ * (no batch runs) and runs a RESTART checkpoint, which waits briefly for
+ * the readers of the old log; the next batch then writes the log from its
+ * start.
+ *
  * The same thread merges the full-text index.  Every batch adds a small
  * FTS5 segment to case_fts (sq_flush_before_commit), and a searchTerm
  * probes each segment, so after each checkpoint the thread runs FTS5
@@ -65,6 +75,12 @@
 #define MERGE_STEP_PAGES 16
 #define MERGE_BUDGET_MS 100
 #define MERGE_PAUSE_MS 100
+/* A log longer than this after a checkpoint is restarted from its start
+ * (restart_log).  16 MiB of 4 KiB pages: under CreateCase load the log
+ * grows by tens of MiB a second. */
+#define LOG_RESTART_FRAMES 4096
+/* How long a restart waits for readers of the old log, writers held. */
+#define LOG_RESTART_WAIT_MS 100
 
 typedef struct tx_request {
     sqlite_conn *conn;
@@ -447,6 +463,30 @@ static bool merge_fts(sq_shared *sh, bg_conn *b)
     return worked;
 }
 
+/*
+ * Restarts the log: with no batch running, copies the rest of it into the
+ * database and waits up to LOG_RESTART_WAIT_MS for readers to leave it, so
+ * that the next batch writes it from the start.  If readers stay longer,
+ * the next checkpoint tries again.  Called and returns with sh->lock held.
+ */
+static void restart_log(sq_shared *sh, bg_conn *b)
+{
+    int rc;
+
+    if (!take_turn(sh))
+        return;
+    pthread_mutex_unlock(&sh->lock);
+    sqlite3_busy_timeout(b->db, LOG_RESTART_WAIT_MS);
+    rc = sqlite3_wal_checkpoint_v2(b->db, NULL, SQLITE_CHECKPOINT_RESTART,
+                                   NULL, NULL);
+    sqlite3_busy_timeout(b->db, 1000);
+    if (rc != SQLITE_OK && rc != SQLITE_BUSY)
+        fprintf(stderr, "sqlite: restarting the log: %s\n",
+                sqlite3_errmsg(b->db));
+    pthread_mutex_lock(&sh->lock);
+    end_turn(sh);
+}
+
 /* Waits until a checkpoint is due, or, while there is merging to do, for
  * MERGE_PAUSE_MS.  Called with sh->lock held. */
 static void wait_for_work(sq_shared *sh, bool merging)
@@ -480,10 +520,13 @@ static void *checkpointer_main(void *arg)
         sh->checkpointed = sh->batches;
         pthread_mutex_unlock(&sh->lock);
         bool ready = bg_open(&b, sh->db_path);
+        int log_frames = 0;
         if (ready)
             sqlite3_wal_checkpoint_v2(b.db, NULL, SQLITE_CHECKPOINT_PASSIVE,
-                                      NULL, NULL);
+                                      &log_frames, NULL);
         pthread_mutex_lock(&sh->lock);
+        if (ready && log_frames > LOG_RESTART_FRAMES)
+            restart_log(sh, &b);
         merging = ready && merge_fts(sh, &b);
     }
     pthread_mutex_unlock(&sh->lock);
