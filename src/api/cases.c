@@ -58,9 +58,9 @@
 #include "api/values.h"
 #include "auth/access.h"
 #include "util/arn.h"
-#include "util/jsonw.h"
 #include "util/ids.h"
 #include "util/jsonr.h"
+#include "util/jsonw.h"
 #include "util/timeutil.h"
 
 /* How long a clientToken is remembered; meant to become a server option. */
