@@ -560,11 +560,11 @@ int sq_index_case_insert(sqlite_conn *c, const store_scope *scope,
                          const char *domain_id, int64_t seq,
                          const json_t *fields)
 {
-    /* a row per field and the domain's; a union's members are few, but a
-     * caller may put several stringValues in one */
+    /* a row per field and the domain's, and an option candidate per
+     * member at most (+1: malloc(0) may return NULL) */
     size_t field_count = json_object_size(fields);
     value_row *rows = malloc((field_count + 1) * sizeof *rows);
-    value_row *options = malloc(member_count(fields) * sizeof *options + 1);
+    value_row *options = malloc((member_count(fields) + 1) * sizeof *options);
     new_case nc = {c, scope, domain_id, seq, rows, 1, options, 0};
     textbuf body = {0};
     bool any_text = false;
