@@ -271,7 +271,7 @@ static int key_from_sql(sqlite_conn *c, const store_scope *scope,
                         int64_t *kkey)
 {
     sqlite3_stmt *s = stmt(c, IX_KEY_FIND);
-    int rc, status;
+    int status;
 
     if (!s)
         return STORE_ERROR;
@@ -279,14 +279,9 @@ static int key_from_sql(sqlite_conn *c, const store_scope *scope,
     sq_bind_text(s, 3, domain_id);
     sqlite3_bind_int(s, 4, kind);
     sq_bind_text(s, 5, name);
-    rc = sqlite3_step(s);
-    if (rc == SQLITE_ROW)
-        *kkey = sqlite3_column_int64(s, 0);
-    sq_done(s);
-    if (rc == SQLITE_ROW)
-        return STORE_OK;
-    if (rc != SQLITE_DONE)
-        return sq_log_error(c, "find search key", rc);
+    status = sq_step_int64(c, s, kkey, "find search key");
+    if (status != STORE_NOT_FOUND)
+        return status;
     if (!(s = stmt(c, IX_KEY_ADD)))
         return STORE_ERROR;
     sq_bind_scope(s, scope);

@@ -87,6 +87,11 @@ sqlite3_stmt *sq_stmt(sqlite_conn *c, int slot, const char *sql);
 void sq_done(sqlite3_stmt *s);
 /* Steps a statement that returns no rows and resets it. */
 int sq_run(sqlite_conn *c, sqlite3_stmt *s, const char *what);
+/* Steps s for one row and resets it: its first column into *out and
+ * STORE_OK, STORE_NOT_FOUND when there is no row, or a failure logged
+ * with what. */
+int sq_step_int64(sqlite_conn *c, sqlite3_stmt *s, int64_t *out,
+                  const char *what);
 /* Begins a read transaction (deferred: a snapshot, never the write lock)
  * unless c is in a transaction already; *own says whether it began one,
  * which sq_read_end(c, *own) then ends. */

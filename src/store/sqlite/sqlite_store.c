@@ -373,19 +373,14 @@ static int sq_config_version(store_conn *conn, int64_t *version)
 {
     sqlite_conn *c = as_sqlite(conn);
     sqlite3_stmt *s = stmt(c, ST_META_GET);
-    int rc;
+    int status;
 
     if (!s)
         return STORE_ERROR;
     sqlite3_bind_text(s, 1, "config_version", -1, SQLITE_STATIC);
-    rc = sqlite3_step(s);
-    if (rc == SQLITE_ROW)
-        *version = sqlite3_column_int64(s, 0);
-    sq_done(s);
-    if (rc == SQLITE_ROW)
-        return STORE_OK;
-    if (rc != SQLITE_DONE)
-        return sq_log_error(c, "config version", rc);
+    status = sq_step_int64(c, s, version, "config version");
+    if (status != STORE_NOT_FOUND)
+        return status;
     fprintf(stderr, "sqlite: meta holds no config_version\n");
     return STORE_ERROR;
 }

@@ -32,6 +32,19 @@ int sq_run(sqlite_conn *c, sqlite3_stmt *s, const char *what)
     return rc == SQLITE_DONE ? STORE_OK : sq_log_error(c, what, rc);
 }
 
+int sq_step_int64(sqlite_conn *c, sqlite3_stmt *s, int64_t *out,
+                  const char *what)
+{
+    int rc = sqlite3_step(s);
+
+    if (rc == SQLITE_ROW)
+        *out = sqlite3_column_int64(s, 0);
+    sq_done(s);
+    if (rc == SQLITE_ROW)
+        return STORE_OK;
+    return rc == SQLITE_DONE ? STORE_NOT_FOUND : sq_log_error(c, what, rc);
+}
+
 int sq_status_of(int rc)
 {
     switch (rc & 0xff) {
