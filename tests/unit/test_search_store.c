@@ -101,9 +101,28 @@ typedef struct {
     json_t *last_cursor;
 } hits;
 
+/* When set, collect also compares each hit's tags with the entry of this
+ * array its id "cNN" names, counting the hits that differ. */
+static json_t *const *expected_tags;
+static int tag_mismatches;
+
+static void compare_tags(const store_case *c)
+{
+    json_t *got = json_loads(c->tags_text ? c->tags_text : "", 0, NULL);
+    int i = atoi(c->case_id + 1);
+
+    if (!got || !json_equal(got, expected_tags[i])) {
+        fprintf(stderr, "%s: tags %s\n", c->case_id, c->tags_text);
+        tag_mismatches++;
+    }
+    json_decref(got);
+}
+
 static int collect(const store_case *c, const json_t *cursor, void *arg)
 {
     hits *h = arg;
+    if (expected_tags)
+        compare_tags(c);
     if (h->count < MAX_HITS)
         snprintf(h->ids[h->count++], sizeof h->ids[0], "%s", c->case_id);
     json_decref(h->last_cursor);
@@ -875,7 +894,7 @@ static bool tags_satisfy(const search_node *n, const json_t *tags)
 #define COMPOUND_CASES 80
 
 /* Pages through q, 4 cases a page, and checks it finds exactly the cases
- * whose tags satisfy q's filter, and counts as many. */
+ * whose tags satisfy q's filter, with their tags, and counts as many. */
 static void check_walk_is_the_tags(fixture *f, store_search_query *q,
                                    json_t *const *tags, const char *what)
 {
@@ -892,7 +911,12 @@ static void check_walk_is_the_tags(fixture *f, store_search_query *q,
         len += (size_t)snprintf(want + len, sizeof want - len, "%sc%02d",
                                 wanted++ ? "," : "", i);
     }
+    expected_tags = tags;
+    tag_mismatches = 0;
     CHECK(walk(f, q, 4, &all, &total));
+    expected_tags = NULL;
+    /* the tags of each hit, whether the walk read its set or not */
+    CHECK_INT(tag_mismatches, 0);
     if (strcmp(ids_of(&all, true), want) != 0 || total != wanted)
         fprintf(stderr, "%s: found %s (total %lld), want %s\n", what,
                 ids_of(&all, true), (long long)total, want);

@@ -60,6 +60,10 @@ typedef struct sqlite_conn_s {
     int read_depth;
     bool read_own;
     sq_index_state *index; /* NULL until the first case is indexed */
+    /* where searches generate their statements, NULL until the first: one
+     * search runs on a connection at a time, and the buffer is too large
+     * to allocate per search */
+    struct sq_sql_buf_s *search_buf;
 } sqlite_conn;
 
 /*
@@ -160,7 +164,7 @@ typedef struct {
     double d;
     const char *s;
 } sq_param;
-typedef struct {
+typedef struct sq_sql_buf_s {
     char sql[SQ_SQL_MAX];
     size_t len;
     sq_param params[SQ_SQL_PARAMS_MAX];
@@ -168,6 +172,9 @@ typedef struct {
     char text[SQ_SQL_TEXT_MAX]; /* built strings (LIKE patterns) */
     size_t text_len;
     bool overflow; /* a bound was hit: the statement is unusable */
+    /* PAGE: the column holding the case's tag set ("{}" for none) when the
+     * statement joins case_tagsets for its filter, else -1 */
+    int tagset_column;
 } sq_sql_buf;
 
 /* What a search key names (search_keys.kind). */

@@ -61,6 +61,7 @@
 enum search_stmt {
     ST_SEARCH_KEY,
     ST_SEARCH_CASE,
+    ST_SEARCH_CASE_BARE,
     ST_SEARCH_MAX_SEQ,
     ST_SEARCH_COUNTER,
     ST_SEARCH_COUNT_AFTER,
@@ -92,6 +93,10 @@ static const char *const search_sql[ST_SEARCH__COUNT] = {
         "SELECT c.case_id, c.template_id, c.created_ms, c.updated_ms, "
         "c.fields, t.tagset FROM cases c "
         "LEFT JOIN case_tagsets t ON t.case_seq = c.seq WHERE c.seq = ?1",
+    /* the same without the tags, for a row whose page walk read its set */
+    [ST_SEARCH_CASE_BARE] =
+        "SELECT c.case_id, c.template_id, c.created_ms, c.updated_ms, "
+        "c.fields FROM cases c WHERE c.seq = ?1",
     [ST_SEARCH_MAX_SEQ] =
         "SELECT case_seq FROM case_values WHERE kkey = ?1 AND val IS NULL "
         "ORDER BY case_seq DESC LIMIT 1",
@@ -161,6 +166,18 @@ static sqlite3_stmt *stmt(sqlite_conn *c, enum search_stmt id)
  * ====================================================================== */
 
 /* --- the bounded buffer ------------------------------------------------- */
+
+/* Empties b.  Only what the writers read is set: the buffer is large, and
+ * zeroing it all cost more than generating a statement. */
+static void buf_reset(sq_sql_buf *b)
+{
+    b->sql[0] = '\0';
+    b->len = 0;
+    b->param_count = 0;
+    b->text_len = 0;
+    b->overflow = false;
+    b->tagset_column = -1;
+}
 
 static void put(sq_sql_buf *b, const char *s)
 {
@@ -740,14 +757,16 @@ static void put_select(gen *g)
         sort_expr(g, i, e, sizeof e);
         putf(g->b, ", %s", e);
     }
+    if (g->tagset_join) { /* joined for the filter: the case read reuses it */
+        put(g->b, ", coalesce(ts.tagset, '{}')");
+        g->b->tagset_column = 1 + g->q->sort_count;
+    }
 }
 
 static void gen_init(gen *g, const store_search_query *q,
                      const sq_search_plan *p, sq_sql_buf *out)
 {
-    memset(out, 0, offsetof(sq_sql_buf, text));
-    out->text_len = 0;
-    out->overflow = false;
+    buf_reset(out);
     *g = (gen){.b = out, .q = q, .p = p};
     g->seq = p->drive == SQ_DRIVE_TERM ? "d.rowid" : "d.case_seq";
     if ((p->drive == SQ_DRIVE_LEAF || p->drive == SQ_DRIVE_TAG_RECENT) &&
@@ -938,6 +957,9 @@ static int run_count(sqlite_conn *c, const sq_sql_buf *b, int64_t *count)
 typedef struct {
     int64_t seq;
     json_t *cursor; /* owned */
+    /* the case's tag set when the page walk read it: one of the run's
+     * accepted sets (search_run.accepted), else NULL */
+    const char *tagset;
 } page_row;
 
 /* What read_tagsets found among the domain's tag sets. */
@@ -952,7 +974,7 @@ typedef struct {
 
 typedef struct {
     sq_search_plan plan;
-    sq_sql_buf buf;
+    sq_sql_buf *buf;         /* the connection's (sqlite_conn.search_buf) */
     char match[MATCH_MAX];
     const search_node *best; /* most selective indexable conjunct */
     bool best_is_term;
@@ -1059,9 +1081,9 @@ static int estimate(sqlite_conn *c, const store_search_query *q,
     probe.drive = drive;
     probe.leaf = leaf;
     probe.after = NULL;
-    if (sq_search_sql(q, &probe, SQ_SQL_PROBE, &r->buf) != 0)
+    if (sq_search_sql(q, &probe, SQ_SQL_PROBE, r->buf) != 0)
         return STORE_ERROR;
-    return run_count(c, &r->buf, est);
+    return run_count(c, r->buf, est);
 }
 
 static void consider(search_run *r, const search_node *leaf, int64_t est)
@@ -1276,6 +1298,21 @@ fail:
     return NULL;
 }
 
+/* The accepted set the page row at s carries, when the statement read it:
+ * the filter let the row through, so its set is one of them. */
+static const char *read_set(sqlite3_stmt *s, const search_run *r)
+{
+    const char *text;
+
+    if (r->buf->tagset_column < 0)
+        return NULL;
+    text = (const char *)sqlite3_column_text(s, r->buf->tagset_column);
+    for (int i = 0; text && i < r->accepted_count; i++)
+        if (strcmp(r->accepted[i], text) == 0)
+            return r->accepted[i];
+    return NULL;
+}
+
 /* Runs the page statement of r->plan, appending up to plan.limit rows. */
 static int run_pass(sqlite_conn *c, const store_search_query *q,
                     search_run *r)
@@ -1283,16 +1320,17 @@ static int run_pass(sqlite_conn *c, const store_search_query *q,
     sqlite3_stmt *s;
     int rc = SQLITE_DONE, status = STORE_OK;
 
-    if (sq_search_sql(q, &r->plan, SQ_SQL_PAGE, &r->buf) != 0) {
+    if (sq_search_sql(q, &r->plan, SQ_SQL_PAGE, r->buf) != 0) {
         fprintf(stderr, "sqlite: search too complex or bad position\n");
         return STORE_ERROR;
     }
-    s = prepare_buf(c, &r->buf);
+    s = prepare_buf(c, r->buf);
     if (!s)
         return STORE_ERROR;
     while (r->row_count < r->row_cap && (rc = sqlite3_step(s)) == SQLITE_ROW) {
         page_row *row = &r->rows[r->row_count];
         row->seq = sqlite3_column_int64(s, 0);
+        row->tagset = read_set(s, r);
         row->cursor = row_cursor(s, q->sort_count);
         if (!row->cursor) {
             status = STORE_ERROR;
@@ -1347,7 +1385,7 @@ static int collect_page(sqlite_conn *c, const store_search_query *q,
 static int emit_case(sqlite_conn *c, const store_search_query *q,
                      const page_row *row, store_search_cb cb, void *arg)
 {
-    sqlite3_stmt *s = stmt(c, ST_SEARCH_CASE);
+    sqlite3_stmt *s = stmt(c, row->tagset ? ST_SEARCH_CASE_BARE : ST_SEARCH_CASE);
     json_error_t jerr;
     store_case sc = {.domain_id = q->domain_id, .seq = row->seq};
     int rc, status = STORE_OK;
@@ -1366,9 +1404,9 @@ static int emit_case(sqlite_conn *c, const store_search_query *q,
     sc.created_ms = sqlite3_column_int64(s, 2);
     sc.updated_ms = sqlite3_column_int64(s, 3);
     /* a case without tags has no kept set */
-    sc.tags_text = sqlite3_column_type(s, 5) == SQLITE_NULL
-                       ? "{}"
-                       : (const char *)sqlite3_column_text(s, 5);
+    sc.tags_text = row->tagset                              ? row->tagset
+                   : sqlite3_column_type(s, 5) == SQLITE_NULL ? "{}"
+                   : (const char *)sqlite3_column_text(s, 5);
     if (q->fields_as_text) {
         sc.fields_text = (const char *)sqlite3_column_text(s, 4);
         sc.fields_len = (size_t)sqlite3_column_bytes(s, 4);
@@ -1497,13 +1535,11 @@ static int count_in_day(sqlite_conn *c, search_run *r, const search_node *n,
         [SEARCH_GT] = ">", [SEARCH_GE] = ">=", [SEARCH_LT] = "<",
         [SEARCH_LE] = "<="};
     char next_day[DAY_LEN + 1];
-    sq_sql_buf *b = &r->buf;
+    sq_sql_buf *b = r->buf;
 
     memcpy(next_day, day, sizeof next_day);
     next_day[DAY_LEN - 1]++; /* ASCII digit: every value of day sorts below */
-    memset(b, 0, offsetof(sq_sql_buf, text));
-    b->text_len = 0;
-    b->overflow = false;
+    buf_reset(b);
     put(b, "SELECT count(*) FROM case_values WHERE kkey = ");
     put_int(b, key);
     put(b, " AND val >= ");
@@ -1835,9 +1871,9 @@ static int read_seqs(seq_sets *sets, const store_search_query *q,
     sqlite3_stmt *s;
     int rc;
 
-    if (sq_search_sql(q, p, SQ_SQL_SEQS, &sets->r->buf) != 0)
+    if (sq_search_sql(q, p, SQ_SQL_SEQS, sets->r->buf) != 0)
         return STORE_ERROR;
-    s = prepare_buf(sets->c, &sets->r->buf);
+    s = prepare_buf(sets->c, sets->r->buf);
     if (!s)
         return STORE_ERROR;
     while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
@@ -2025,9 +2061,9 @@ static int count_all(sqlite_conn *c, const store_scope *scope,
               : r->best_is_term ? SQ_DRIVE_TERM
                                 : SQ_DRIVE_LEAF;
     p.leaf = r->best;
-    if (sq_search_sql(q, &p, SQ_SQL_COUNT, &r->buf) != 0)
+    if (sq_search_sql(q, &p, SQ_SQL_COUNT, r->buf) != 0)
         return STORE_ERROR;
-    return run_count(c, &r->buf, total);
+    return run_count(c, r->buf, total);
 }
 
 /* Plans and runs q; page rows end up in r->rows. */
@@ -2076,8 +2112,11 @@ int sq_cases_search(store_conn *conn, const store_scope *scope,
     bool own = false;
     int status;
 
-    if (!r)
+    if (!r || (!c->search_buf && !(c->search_buf = malloc(sizeof *c->search_buf)))) {
+        free(r);
         return STORE_ERROR;
+    }
+    r->buf = c->search_buf;
     status = sq_read_begin(c, &own);
     if (status == STORE_OK)
         status = search(c, scope, q, r, &total_v, &max_v);

@@ -204,6 +204,7 @@ void sq_conn_close(sqlite_conn *c)
         sqlite3_finalize(c->stmts[i]);
     sqlite3_close(c->db);
     sq_index_free(c);
+    free(c->search_buf);
     free(c);
 }
 
