@@ -11,7 +11,10 @@
 #       "two-profile user": a Connect user with two restricting profiles,
 #         {team=a AND region=eu} OR {team=b};
 # alternating, in several rounds (every other round in reverse order, so a
-# drift in the machine's speed does not favour one caller).  A second
+# drift in the machine's speed does not favour one caller).  Runs are
+# short and rounds many: this machine's speed drifts over tens of seconds,
+# so callers compared within a short round share its speed more closely,
+# and the median of many rounds is moved less by a disturbed one.  A second
 # --auth off server on its own copy of the store, asked the baseline's
 # requests, is the control: it does exactly the baseline's work, so how far
 # its figures stray from the baseline's is the noise of the machine.  Every case carries team=a and region=eu, so every
@@ -24,12 +27,12 @@
 # one request at a time), which the load of a shared machine does not
 # disturb.  Writes bench/results-auth.md.
 #
-#   bench/auth.sh [seconds-per-run] [cases] [rounds]  (defaults 5, 2000, 8)
+#   bench/auth.sh [seconds-per-run] [cases] [rounds]  (defaults 2, 2000, 16)
 source "$(dirname "$0")/lib.sh"
 make -s "$bin" bench-tools >/dev/null
-secs=${1:-5}
+secs=${1:-2}
 cases=${2:-2000}
-rounds=${3:-8}
+rounds=${3:-16}
 conns=16
 account=444455556666
 instance=bench-instance
@@ -408,7 +411,9 @@ instruction_table() {
   sqlite_search.c read_tagsets), however many cases carry it: the total
   is the sum of the kept counts of the sets it accepts, and its page
   walks the cases in update order, looking up each case's tag set in the
-  list of accepted ones (one lookup a case rather than one per tag).
+  list of accepted ones (one lookup a case rather than one per tag); the
+  case read then takes the set from the walk instead of looking it up
+  again, so the lookup replaces one the administrator's search makes too.
 - Throughput and CPU time swing between runs of the same server on this
   shared machine: the control shows by how much.  The instruction counts
   do not swing, but overstate the signature as said above.
