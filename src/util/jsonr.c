@@ -880,14 +880,21 @@ static void skip_ws(cursor *c)
  * does not end. */
 static bool skip_string(cursor *c)
 {
-    for (c->p++; c->p < c->end; c->p++) {
-        if (*c->p == '\\')
-            c->p++;
-        else if (*c->p == '"') {
-            c->p++;
+    const char *start = c->p + 1, *from = start, *quote;
+
+    /* Found with memchr, as most strings hold no escape: a quote is the
+     * end unless an odd run of backslashes escapes it. */
+    while ((quote = memchr(from, '"', (size_t)(c->end - from)))) {
+        size_t backslashes = 0;
+        while (quote - backslashes > start && quote[-1 - (ptrdiff_t)backslashes] == '\\')
+            backslashes++;
+        if (backslashes % 2 == 0) {
+            c->p = quote + 1;
             return true;
         }
+        from = quote + 1;
     }
+    c->p = c->end;
     return false;
 }
 

@@ -508,6 +508,8 @@ TEST(jsonr_members_agrees_with_jansson_on_written_documents)
         "{\"title\":{\"stringValue\":\"hello, \\\"world\\\" }\"},\"n\":{\"doubleValue\":-1.5e-7},"
         "\"b\":{\"booleanValue\":false},\"e\":{\"emptyValue\":{}},\"u\":{\"userArnValue\":\"arn:x\"}}",
         "{\"a\":[[],[[]],{\"x\":[1,2,{\"y\":\"]}\"}]}],\"k\\u0001\":\"\\\\\"}",
+        /* runs of backslashes before quotes, odd and even */
+        "{\"p\":\"x\\\\\\\"y\\\\\",\"q\":\"\\\\\\\\\",\"r\":\"\\\"\\\\\\\"\"}",
     };
 
     for (size_t d = 0; d < sizeof docs / sizeof *docs; d++) {
