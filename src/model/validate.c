@@ -156,6 +156,18 @@ static size_t count_code_points(const char *s, size_t len)
     return count;
 }
 
+/* Whether len bytes of UTF-8 meet the shape's length bounds whatever they
+ * hold: a character takes one to four bytes.  Most strings are decided
+ * here without counting their characters. */
+static bool length_fits_bytes(const model_shape *shape, size_t len)
+{
+    if ((shape->flags & SHAPE_HAS_MAX) && (int64_t)len > shape->max)
+        return false;
+    if ((shape->flags & SHAPE_HAS_MIN) && (int64_t)(len + 3) / 4 < shape->min)
+        return false;
+    return true;
+}
+
 /* Whether the shape's pattern matches all of s.  Running out of memory for
  * the match data counts as a mismatch: the request fails either way. */
 static bool pattern_matches(walk *w, const pcre2_code *code, const char *s,
@@ -198,7 +210,8 @@ static int check_text(walk *w, int shape_index, const char *s, size_t len)
     const model_shape *shape = &w->v->svc->shapes[shape_index];
     const pcre2_code *code = w->v->pattern_of[shape_index];
 
-    if (check_length(w, shape, (int64_t)count_code_points(s, len)) < 0)
+    if (!length_fits_bytes(shape, len) &&
+        check_length(w, shape, (int64_t)count_code_points(s, len)) < 0)
         return -1;
     if (code && !pattern_matches(w, code, s, len))
         return report(w, "Member must satisfy regular expression pattern: %s",
