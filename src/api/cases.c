@@ -59,6 +59,7 @@
 #include "auth/access.h"
 #include "util/arn.h"
 #include "util/ids.h"
+#include "util/jalloc.h"
 #include "util/jsonr.h"
 #include "util/jsonw.h"
 #include "util/timeutil.h"
@@ -555,7 +556,7 @@ static const char *request_digest(request_ctx *ctx)
         (hex = arena_alloc(ctx->arena, 2 * len + 1)) != NULL)
         for (unsigned int i = 0; i < len; i++)
             snprintf(hex + 2 * i, 3, "%02x", md[i]);
-    free(text);
+    jalloc_free(text); /* json_dumps allocates through jansson */
     json_decref(canon);
     return hex;
 }

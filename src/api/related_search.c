@@ -41,6 +41,7 @@
 #include "api/related_match.h"
 #include "api/sla.h"
 #include "auth/access.h"
+#include "util/jalloc.h"
 #include "util/timeutil.h"
 #include "util/token.h"
 
@@ -127,7 +128,7 @@ static const char *listing_of(request_ctx *ctx, const char *label)
     const char *out = arena_printf(ctx->arena, "%s|%s", label,
                                    text ? text : "");
 
-    free(text);
+    jalloc_free(text); /* json_dumps allocates through jansson */
     json_decref(shape);
     return out;
 }

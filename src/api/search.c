@@ -34,6 +34,7 @@
 #include "auth/access.h"
 #include "http/reply_cache.h"
 #include "util/arn.h"
+#include "util/jalloc.h"
 #include "util/jsonr.h"
 #include "util/jsonw.h"
 #include "util/textbuf.h"
@@ -341,7 +342,7 @@ static int make_listing(request_ctx *ctx, search_request *s)
     char *text = query ? json_dumps(query, JSON_COMPACT | JSON_SORT_KEYS) : NULL;
     char *digest = text ? sha256_hex(ctx->arena, text) : NULL;
 
-    free(text);
+    jalloc_free(text); /* json_dumps allocates through jansson */
     json_decref(query);
     if (!digest)
         return api_fail(ctx, ERR_INTERNAL, "Cannot digest the query");

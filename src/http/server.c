@@ -36,6 +36,7 @@
 #include "http/executor.h"
 #include "http/server.h"
 #include "http/wire.h"
+#include "util/jalloc.h"
 #include "util/jsonr.h"
 #include "util/jsonw.h"
 #include "util/timeutil.h"
@@ -559,14 +560,21 @@ static enum MHD_Result dispatch(http_request *req,
                                 struct MHD_Connection *connection)
 {
     request_ctx *ctx = &req->ctx;
+    /* While this thread works on the request, its JSON values come from
+     * the request's arena (util/jalloc.h).  Not on the executor, where
+     * other requests' batches may run: there they come from malloc. */
+    arena *before = jalloc_use(ctx->arena);
     api_handler handler = prepare(req, connection);
+    enum MHD_Result answered;
 
-    if (!handler)
-        return reply_send(ctx, connection, &req->status);
-    if (!req->service->writes[op_index(ctx)]) {
-        run_read(req, handler);
-        return reply_send(ctx, connection, &req->status);
+    if (!handler || !req->service->writes[op_index(ctx)]) {
+        if (handler)
+            run_read(req, handler);
+        answered = reply_send(ctx, connection, &req->status);
+        jalloc_use(before);
+        return answered;
     }
+    jalloc_use(before);
     req->phase = PHASE_RUNNING;
     req->connection = connection;
     MHD_suspend_connection(connection);

@@ -3,6 +3,7 @@
 #include <string.h>
 
 #include "json_random.h"
+#include "util/jalloc.h"
 
 uint32_t lcg_next(lcg *g)
 {
@@ -150,4 +151,13 @@ json_t *random_value(lcg *g, const json_shape *shape, int depth)
     default:
         return random_container(g, shape, depth, kind == 8);
     }
+}
+
+char *dumps_copy(const json_t *v, size_t flags)
+{
+    char *text = json_dumps(v, flags);
+    char *copy = text ? strdup(text) : NULL;
+
+    jalloc_free(text);
+    return copy;
 }

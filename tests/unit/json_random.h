@@ -39,4 +39,8 @@ json_t *random_container(lcg *g, const json_shape *shape, int depth,
                          bool object);
 json_t *random_value(lcg *g, const json_shape *shape, int depth);
 
+/* json_dumps(v, flags) copied into malloc'd memory, freed with free(): the
+ * server's allocator (util/jalloc.h) owns what json_dumps returns. */
+char *dumps_copy(const json_t *v, size_t flags);
+
 #endif

@@ -30,7 +30,7 @@ static void print_bytes(const char *label, const char *text, size_t len)
 /* Compact text of v with jansson's writer; NULL for NULL. */
 static char *dump(const json_t *v)
 {
-    return v ? json_dumps(v, JSON_COMPACT | JSON_ENCODE_ANY) : NULL;
+    return v ? dumps_copy(v, JSON_COMPACT | JSON_ENCODE_ANY) : NULL;
 }
 
 /*
@@ -364,7 +364,7 @@ static char *random_document(lcg *g, size_t *len)
         JSON_COMPACT, 0, JSON_INDENT(2), JSON_ENSURE_ASCII | JSON_COMPACT,
         JSON_ESCAPE_SLASH | JSON_INDENT(1), JSON_REAL_PRECISION(5)};
     json_t *tree = random_container(g, &shape, 0, lcg_below(g, 2) == 0);
-    char *text = json_dumps(tree, layouts[lcg_below(g, 6)]);
+    char *text = dumps_copy(tree, layouts[lcg_below(g, 6)]);
     json_decref(tree);
     *len = text ? strlen(text) : 0;
     return text;

@@ -17,7 +17,7 @@
  */
 static bool matches_jansson(const json_t *v, bool any)
 {
-    char *want = json_dumps(v, JSON_COMPACT | (any ? JSON_ENCODE_ANY : 0));
+    char *want = dumps_copy(v, JSON_COMPACT | (any ? JSON_ENCODE_ANY : 0));
     size_t len = SIZE_MAX;
     char *got = any ? jsonw_dump_any(v, &len) : jsonw_dump(v, &len);
     bool same = want ? got && strcmp(got, want) == 0 && len == strlen(want)

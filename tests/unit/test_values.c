@@ -3,6 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "json_random.h"
 #include "api/values.h"
 #include "test.h"
 
@@ -36,7 +37,7 @@ static int check_json(const char *id, const char *type, bool multiline,
         return -2;
     }
     rc = value_check(&f, value, &norm, err, errlen);
-    *out = norm ? json_dumps(norm, JSON_COMPACT) : NULL;
+    *out = norm ? dumps_copy(norm, JSON_COMPACT) : NULL;
     json_decref(norm);
     json_decref(value);
     return rc;

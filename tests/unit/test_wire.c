@@ -4,6 +4,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "json_random.h"
 #include "http/wire.h"
 #include "test.h"
 
@@ -21,7 +22,7 @@ static int route(arena *a, const char *method, const char *path, route_match *m)
 /* The input as compact JSON with sorted keys; caller frees. */
 static char *dump(json_t *input)
 {
-    return json_dumps(input, JSON_COMPACT | JSON_SORT_KEYS);
+    return dumps_copy(input, JSON_COMPACT | JSON_SORT_KEYS);
 }
 
 TEST(wire_collects_repeated_query_values_into_lists)
