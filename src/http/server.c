@@ -326,32 +326,6 @@ static void append_body(http_request *req, const char *data, size_t len)
 
 /* --- last call: handling -------------------------------------------------------- */
 
-/* Nesting depth of a JSON text, counted without parsing it, so a deeply
- * nested body is refused before the parser recurses into it. */
-static int json_depth(const char *s, size_t len)
-{
-    int depth = 0, max = 0;
-    bool in_string = false;
-
-    for (size_t i = 0; i < len; i++) {
-        char c = s[i];
-        if (in_string) {
-            if (c == '\\')
-                i++;
-            else if (c == '"')
-                in_string = false;
-        } else if (c == '"') {
-            in_string = true;
-        } else if (c == '{' || c == '[') {
-            if (++depth > max)
-                max = depth;
-        } else if (c == '}' || c == ']') {
-            depth--;
-        }
-    }
-    return max;
-}
-
 static int parse_body(http_request *req, json_t **body)
 {
     request_ctx *ctx = &req->ctx;
@@ -360,11 +334,13 @@ static int parse_body(http_request *req, json_t **body)
     *body = NULL;
     if (req->body_len == 0)
         return 0;
-    if (json_depth(req->body, req->body_len) > ctx->app->cfg.max_json_depth)
+    /* The parser stops at the limit, before recursing any deeper. */
+    *body = jsonr_parse(req->body, req->body_len, ctx->app->cfg.max_json_depth,
+                        &jerr);
+    if (!*body && json_error_code(&jerr) == json_error_stack_overflow)
         return api_fail(ctx, ERR_VALIDATION,
                         "Request body is nested deeper than %d levels",
                         ctx->app->cfg.max_json_depth);
-    *body = jsonr_parse(req->body, req->body_len, JSONR_JANSSON_DEPTH, &jerr);
     if (!*body)
         return api_fail(ctx, ERR_SERIALIZATION,
                         "Request body is not valid JSON: %s (line %d)",

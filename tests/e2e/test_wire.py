@@ -128,10 +128,18 @@ class WireTests(CasesTestCase):
     def test_deeply_nested_json_400(self):
         depth = 100
         body = '{"name": "deep", "x": ' + "[" * depth + "]" * depth + "}"
-        self.assertErrorResponse(self.raw("POST", "/domains", body), 400)
+        self.assertErrorResponse(self.raw("POST", "/domains", body), 400, "ValidationException")
         body = '{"name": "deep2", "x": ' + '{"a":' * depth + "1" + "}" * depth + "}"
-        self.assertErrorResponse(self.raw("POST", "/domains", body), 400)
+        self.assertErrorResponse(self.raw("POST", "/domains", body), 400, "ValidationException")
+        # unterminated: refused on depth before the end is missed
+        body = '{"name": "deep3", "x": ' + "[" * depth
+        self.assertErrorResponse(self.raw("POST", "/domains", body), 400, "ValidationException")
         self.assertEqual(self.cc.list_domains()["domains"], [])
+        # 32 levels are accepted (the body itself is the first); unknown members are ignored
+        body = '{"name": "deep4", "x": ' + "[" * 31 + "]" * 31 + "}"
+        self.assertEqual(self.raw("POST", "/domains", body).status, 200)
+        body = '{"name": "deep5", "x": ' + "[" * 32 + "]" * 32 + "}"
+        self.assertErrorResponse(self.raw("POST", "/domains", body), 400, "ValidationException")
         self.assertHealthy()
 
     def test_body_over_one_mib_413(self):
