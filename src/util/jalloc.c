@@ -14,6 +14,11 @@ typedef struct {
 /* Above this, a block comes from malloc even while an arena is in use: a
  * large value freed early should not stay held until the request ends. */
 #define JALLOC_ARENA_MAX 4096
+/* Past this much of the arena in use, blocks come from malloc too: a
+ * request that reads thousands of values one after another (a related
+ * item search looks at up to 5,000) then reuses freed memory rather than
+ * holding every value it dropped until it ends.  A GetCase takes ~10 KB. */
+#define JALLOC_ARENA_BUDGET (1024u * 1024u)
 
 static _Thread_local arena *current;
 
@@ -39,7 +44,8 @@ void *jalloc_malloc(size_t n)
 
     if (n > SIZE_MAX - sizeof *h)
         return NULL;
-    if (current && n <= JALLOC_ARENA_MAX)
+    if (current && n <= JALLOC_ARENA_MAX &&
+        arena_used(current) < JALLOC_ARENA_BUDGET)
         h = arena_alloc(current, sizeof *h + n);
     if (h) {
         h->from_arena = 1;

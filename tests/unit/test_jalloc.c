@@ -111,3 +111,21 @@ TEST(jalloc_frees_what_json_dumps_returns)
     json_decref(doc);
     arena_free(a);
 }
+
+/* A request that drops many values one after another stops taking them
+ * from its arena once a budget is used: past it, freed memory is reused. */
+TEST(jalloc_arena_use_is_bounded)
+{
+    arena *a = arena_new(1024);
+
+    CHECK(a);
+    jalloc_use(a);
+    for (int i = 0; i < 100000; i++) {
+        json_t *v = json_pack("{s:s}", "comment", "a related item of some size");
+        CHECK(v);
+        json_decref(v);
+    }
+    jalloc_use(NULL);
+    CHECK(arena_used(a) < 2u * 1024u * 1024u);
+    arena_free(a);
+}
