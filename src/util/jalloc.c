@@ -17,14 +17,14 @@ typedef struct {
 /* Past this much of the arena in use, blocks come from malloc too: a
  * request that reads thousands of values one after another (a related
  * item search looks at up to 5,000) then reuses freed memory rather than
- * holding every value it dropped until it ends.  A GetCase takes ~10 KB. */
+ * holding every value it dropped until it ends. */
 #define JALLOC_ARENA_BUDGET (1024u * 1024u)
 
 static _Thread_local arena *current;
 
 /* Before main, so that in every program built with this module (the
- * server, the tests, the fuzzers, the benchmark tools) no JSON value can
- * exist from before, whose block would have no header. */
+ * server, the unit tests, the benchmark tools) no JSON value can exist
+ * from before, whose block would have no header. */
 __attribute__((constructor)) static void install(void)
 {
     json_set_alloc_funcs(jalloc_malloc, jalloc_free);
