@@ -2,8 +2,8 @@
  * jalloc.h - jansson's allocator: a request's JSON values from its arena.
  *
  * A read request builds and drops hundreds of small JSON values (its body,
- * its input, the rows it reads); through malloc and free they cost about a
- * fifth of a GetCase.  While a thread has an arena in use (jalloc_use),
+ * its input, the rows it reads); through malloc and free they cost about
+ * 15% of a GetCase's instructions.  While a thread has an arena in use (jalloc_use),
  * jansson takes its memory from that arena and giving it back costs
  * nothing: the arena frees it all when the request ends.  Without one,
  * jansson gets malloc'd memory as before.

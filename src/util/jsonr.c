@@ -886,7 +886,8 @@ static bool skip_string(cursor *c)
      * end unless an odd run of backslashes escapes it. */
     while ((quote = memchr(from, '"', (size_t)(c->end - from)))) {
         size_t backslashes = 0;
-        while (quote - backslashes > start && quote[-1 - (ptrdiff_t)backslashes] == '\\')
+        while (quote - backslashes > start &&
+               quote[-1 - (ptrdiff_t)backslashes] == '\\')
             backslashes++;
         if (backslashes % 2 == 0) {
             c->p = quote + 1;

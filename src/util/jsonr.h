@@ -62,8 +62,8 @@ typedef struct {
  */
 int jsonr_members(const char *text, size_t len, jsonr_member *out, int max);
 
-/* A max_depth that adds nothing to jansson's own limit: for documents the
- * server wrote itself, and for bodies whose depth was checked already. */
+/* A max_depth that adds nothing to jansson's own limit, for documents the
+ * server wrote itself (a request body gets the server's tighter limit). */
 #define JSONR_JANSSON_DEPTH 2048
 
 #endif
