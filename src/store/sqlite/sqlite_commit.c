@@ -89,12 +89,17 @@ typedef struct tx_request {
     int result;
     bool taken; /* in a batch: one that runs, or one being synced */
     bool done;
+    /* Signalled when this request may lead, or is done: a writer is woken
+     * only when there is something for it, not at every batch's end. */
+    pthread_cond_t wake;
     struct tx_request *next;
 } tx_request;
 
 struct sq_shared {
     pthread_mutex_t lock;     /* guards everything below */
-    pthread_cond_t changed;   /* a batch finished, or leadership is free */
+    /* a batch finished, or leadership is free: for the checkpointer, as
+     * writers wait on their own tx_request.wake */
+    pthread_cond_t changed;
     tx_request *head, *tail;  /* writers waiting for a batch */
     bool leading;             /* a leader is running a batch */
     /* the connection every batch runs on, whoever leads it (see
@@ -265,11 +270,23 @@ static tx_request *take_batch(sq_shared *sh)
     return batch;
 }
 
+/* Leadership is free: wakes the first writer queued, which leads next, and
+ * the checkpointer if it waits for a turn.  Called with sh->lock held. */
+static void leadership_freed(sq_shared *sh)
+{
+    if (sh->head)
+        pthread_cond_signal(&sh->head->wake);
+    pthread_cond_broadcast(&sh->changed);
+}
+
+/* Called with sh->lock held: a member woken here cannot return (and take
+ * its tx_request off its stack) before the caller lets go of the lock. */
 static void finish_batch(sq_shared *sh, tx_request *batch)
 {
     while (batch) {
         tx_request *next = batch->next;
-        batch->done = true; /* after this, batch may be gone */
+        batch->done = true;
+        pthread_cond_signal(&batch->wake);
         batch = next;
     }
     sh->batches++;
@@ -283,6 +300,7 @@ int sq_tx(store_conn *conn, store_tx_fn fn, void *arg)
     sq_shared *sh = c->shared;
     tx_request me = {.conn = c, .fn = fn, .arg = arg};
 
+    pthread_cond_init(&me.wake, NULL);
     pthread_mutex_lock(&sh->lock);
     if (sh->tail)
         sh->tail->next = &me;
@@ -291,7 +309,7 @@ int sq_tx(store_conn *conn, store_tx_fn fn, void *arg)
     sh->tail = &me;
     while (!me.done) {
         if (sh->leading || me.taken) {
-            pthread_cond_wait(&sh->changed, &sh->lock);
+            pthread_cond_wait(&me.wake, &sh->lock);
             continue;
         }
         /* Lead one batch (it contains this request: it is still queued),
@@ -302,7 +320,7 @@ int sq_tx(store_conn *conn, store_tx_fn fn, void *arg)
         bool committed = run_batch(sh, sh->writer, batch);
         pthread_mutex_lock(&sh->lock);
         sh->leading = false;
-        pthread_cond_broadcast(&sh->changed);
+        leadership_freed(sh);
         pthread_mutex_unlock(&sh->lock);
         if (committed)
             fail_batch(batch, sync_log(sh));
@@ -311,6 +329,7 @@ int sq_tx(store_conn *conn, store_tx_fn fn, void *arg)
         pthread_cond_broadcast(&sh->changed);
     }
     pthread_mutex_unlock(&sh->lock);
+    pthread_cond_destroy(&me.wake);
     return me.result;
 }
 
@@ -421,7 +440,7 @@ static bool take_turn(sq_shared *sh)
 static void end_turn(sq_shared *sh)
 {
     sh->leading = false;
-    pthread_cond_broadcast(&sh->changed);
+    leadership_freed(sh);
 }
 
 static long ms_since(const struct timespec *t0)
