@@ -521,8 +521,12 @@ static void run_suspended(void *arg)
 {
     http_request *req = arg;
     api_handler handler = req->service->handlers[op_index(&req->ctx)];
+    /* The store gives a write batch's leader malloc'd values while it runs
+     * other requests' work (sqlite_commit.c). */
+    arena *before = jalloc_use(req->ctx.arena);
 
     run_handler(&req->ctx, handler);
+    jalloc_use(before);
     if (req->service->invalidates[op_index(&req->ctx)])
         reply_cache_invalidate(req->ctx.app->replies);
     req->phase = PHASE_DONE;
@@ -537,8 +541,8 @@ static enum MHD_Result dispatch(http_request *req,
 {
     request_ctx *ctx = &req->ctx;
     /* While this thread works on the request, its JSON values come from
-     * the request's arena (util/jalloc.h).  Not on the executor, where
-     * other requests' batches may run: there they come from malloc. */
+     * the request's arena (util/jalloc.h); so they do on the executor
+     * (run_suspended). */
     arena *before = jalloc_use(ctx->arena);
     api_handler handler = prepare(req, connection);
     enum MHD_Result answered;

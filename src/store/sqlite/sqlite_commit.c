@@ -64,6 +64,7 @@
 #include <unistd.h>
 
 #include "store/sqlite/sqlite_internal.h"
+#include "util/jalloc.h"
 
 #define MAX_BATCH 256
 #define BEGIN_ATTEMPTS 50
@@ -317,7 +318,11 @@ int sq_tx(store_conn *conn, store_tx_fn fn, void *arg)
         sh->leading = true;
         tx_request *batch = take_batch(sh);
         pthread_mutex_unlock(&sh->lock);
+        /* The batch runs other requests' work, whose JSON values must not
+         * come from this thread's request arena (util/jalloc.h). */
+        arena *own = jalloc_use(NULL);
         bool committed = run_batch(sh, sh->writer, batch);
+        jalloc_use(own);
         pthread_mutex_lock(&sh->lock);
         sh->leading = false;
         leadership_freed(sh);
