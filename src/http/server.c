@@ -34,6 +34,7 @@
 #include "http/reply.h"
 #include "http/reply_cache.h"
 #include "http/executor.h"
+#include "http/listener.h"
 #include "http/server.h"
 #include "http/wire.h"
 #include "util/jalloc.h"
@@ -49,7 +50,9 @@
 #define MAX_QUEUED_WRITES 4096
 
 struct http_server {
-    struct MHD_Daemon *daemon;
+    listener *listener;
+    struct MHD_Daemon **loops; /* one per worker, fed by the listener */
+    int loop_count;
     const casesd_app *app;
     executor *writes; /* runs the operations that may block */
     atomic_int unanswered; /* requests resumed but not yet answered */
@@ -675,48 +678,6 @@ static int resolve_listen(const app_config *cfg, struct sockaddr_storage *addr,
     return 0;
 }
 
-http_server *http_server_start(const casesd_app *app)
-{
-    const app_config *cfg = &app->cfg;
-    struct sockaddr_storage addr;
-    socklen_t addr_len;
-    unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL |
-                     MHD_USE_ITC | MHD_ALLOW_SUSPEND_RESUME | MHD_USE_ERROR_LOG;
-    http_server *srv;
-
-    if (resolve_listen(cfg, &addr, &addr_len) != 0)
-        return NULL;
-    if (addr.ss_family == AF_INET6)
-        flags |= MHD_USE_IPv6;
-    srv = calloc(1, sizeof *srv);
-    if (!srv)
-        return NULL;
-    srv->app = app;
-    srv->writes = executor_start(cfg->write_threads, MAX_QUEUED_WRITES);
-    if (!srv->writes) {
-        fprintf(stderr, "casesd: cannot start the write threads\n");
-        free(srv);
-        return NULL;
-    }
-    srv->daemon = MHD_start_daemon(
-        flags, (uint16_t)cfg->listen_port, NULL, NULL, on_request, srv,
-        MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&addr,
-        MHD_OPTION_THREAD_POOL_SIZE, (unsigned)cfg->workers,
-        MHD_OPTION_NOTIFY_COMPLETED, on_completed, (void *)app,
-        MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)cfg->max_header_bytes,
-        MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)CONNECTION_TIMEOUT_S,
-        MHD_OPTION_LISTENING_ADDRESS_REUSE, 1u,
-        MHD_OPTION_UNESCAPE_CALLBACK, keep_escaped, NULL, MHD_OPTION_END);
-    if (!srv->daemon) {
-        fprintf(stderr, "casesd: cannot listen on %s:%d\n", cfg->listen_host,
-                cfg->listen_port);
-        executor_stop(srv->writes);
-        free(srv);
-        return NULL;
-    }
-    return srv;
-}
-
 /* Gives resumed connections a moment to send their answers (bounded). */
 static void wait_for_answers(http_server *srv)
 {
@@ -724,14 +685,75 @@ static void wait_for_answers(http_server *srv)
         usleep(5 * 1000);
 }
 
-void http_server_stop(http_server *srv)
+/* One event loop: a daemon with a thread of its own, given its
+ * connections by the listener. */
+static struct MHD_Daemon *start_loop(http_server *srv, int i)
 {
-    if (!srv)
-        return;
+    const app_config *cfg = &srv->app->cfg;
+    unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL |
+                     MHD_USE_ITC | MHD_USE_NO_LISTEN_SOCKET |
+                     MHD_ALLOW_SUSPEND_RESUME | MHD_USE_ERROR_LOG;
+
+    return MHD_start_daemon(
+        flags, 0, NULL, NULL, on_request, srv,
+        MHD_OPTION_NOTIFY_COMPLETED, on_completed, (void *)srv->app,
+        MHD_OPTION_NOTIFY_CONNECTION, listener_count,
+        listener_slot(srv->listener, i),
+        MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)cfg->max_header_bytes,
+        MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)CONNECTION_TIMEOUT_S,
+        MHD_OPTION_UNESCAPE_CALLBACK, keep_escaped, NULL, MHD_OPTION_END);
+}
+
+/* Stops what started; srv may be partly built. */
+static void server_free(http_server *srv)
+{
+    listener_stop(srv->listener);
     /* Writes in flight finish first; their connections are resumed and
-     * get their answers before the daemon closes them. */
+     * get their answers before the loops close them. */
     executor_stop(srv->writes);
     wait_for_answers(srv);
-    MHD_stop_daemon(srv->daemon);
+    for (int i = 0; i < srv->loop_count; i++)
+        if (srv->loops[i])
+            MHD_stop_daemon(srv->loops[i]);
+    listener_free(srv->listener); /* the loops counted into it until now */
+    free(srv->loops);
     free(srv);
+}
+
+http_server *http_server_start(const casesd_app *app)
+{
+    const app_config *cfg = &app->cfg;
+    struct sockaddr_storage addr;
+    socklen_t addr_len;
+    http_server *srv;
+
+    if (resolve_listen(cfg, &addr, &addr_len) != 0)
+        return NULL;
+    srv = calloc(1, sizeof *srv);
+    if (!srv)
+        return NULL;
+    srv->app = app;
+    srv->loops = calloc((size_t)cfg->workers, sizeof *srv->loops);
+    srv->listener = listener_open((struct sockaddr *)&addr, addr_len,
+                                  cfg->workers);
+    srv->writes = executor_start(cfg->write_threads, MAX_QUEUED_WRITES);
+    if (!srv->loops || !srv->listener || !srv->writes)
+        goto fail;
+    for (; srv->loop_count < cfg->workers; srv->loop_count++)
+        if (!(srv->loops[srv->loop_count] = start_loop(srv, srv->loop_count)))
+            goto fail;
+    if (listener_start(srv->listener, srv->loops) != 0)
+        goto fail;
+    return srv;
+fail:
+    fprintf(stderr, "casesd: cannot serve on %s:%d\n", cfg->listen_host,
+            cfg->listen_port);
+    server_free(srv);
+    return NULL;
+}
+
+void http_server_stop(http_server *srv)
+{
+    if (srv)
+        server_free(srv);
 }

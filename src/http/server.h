@@ -1,8 +1,9 @@
 /*
  * server.h - the HTTP front end on libmicrohttpd.
  *
- * libmicrohttpd runs a pool of worker threads, each with its own event
- * loop (epoll); a request is handled on the worker that read it.  The
+ * One libmicrohttpd daemon per worker, each a thread with its own event
+ * loop (epoll), serves the connections the listener (listener.h) hands
+ * it; a request is handled on the loop that read it.  The
  * callback contract is followed exactly: the first call for a request sets
  * up its context, later calls read the body, the last call handles and
  * answers it, and the completion callback frees the context.

@@ -1,6 +1,7 @@
 """Raw HTTP: routing, error envelopes, limits, request ids, wire formats, and the
 command-line contract of the binary."""
 
+import http.client
 import os
 import socket
 import subprocess
@@ -234,6 +235,48 @@ class WireTests(CasesTestCase):
         self.assertEqual(len(r.json()["templates"]), 2)
         r = self.raw("POST", "/domains/%s/templates-list?status=Inactive" % dom, b"")
         self.assertEqual([t["status"] for t in r.json()["templates"]], ["Inactive"])
+
+
+class EventLoopTests(CasesTestCase):
+    """Connections are spread over the event loops (src/http/listener.c)."""
+
+    server_args = ("--workers", "2")
+
+    def loop_run_ns(self):
+        """Time on CPU, in ns, of each of the server's event-loop threads."""
+        pid = self.server.proc.pid
+        times = {}
+        for tid in os.listdir("/proc/%d/task" % pid):
+            with open("/proc/%d/task/%s/comm" % (pid, tid)) as f:
+                if not f.read().startswith("MHD-"):
+                    continue
+            with open("/proc/%d/task/%s/schedstat" % (pid, tid)) as f:
+                times[tid] = int(f.read().split()[0])
+        return times
+
+    def test_keep_alive_connections_share_the_loops(self):
+        # One client's connections, opened one after another: when the
+        # loops accepted for themselves, all of them could land on one
+        # loop, which then did all the work while the other idled.
+        conns = [http.client.HTTPConnection("127.0.0.1", self.server.port, timeout=10)
+                 for _ in range(8)]
+        for c in conns:
+            c.request("GET", "/health")
+            self.assertEqual(c.getresponse().read(), b'{"status":"ok"}')
+        before = self.loop_run_ns()
+        self.assertEqual(len(before), 2, before)
+        for _ in range(300):
+            for c in conns:
+                c.request("GET", "/health")
+                r = c.getresponse()
+                r.read()
+                self.assertEqual(r.status, 200)
+        after = self.loop_run_ns()
+        for c in conns:
+            c.close()
+        work = [after[t] - before[t] for t in before]
+        self.assertGreater(min(work), max(work) * 0.5,
+                           "event loops' CPU time (ns): %s" % work)
 
 
 def clean_env():
