@@ -10,7 +10,9 @@
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
+#include <openssl/crypto.h>
 #include <openssl/rand.h>
 #include <uuid/uuid.h>
 
@@ -22,6 +24,32 @@
  */
 #define REFERENCE_LIMIT (UINT32_C(4294967295) - UINT32_C(4294967295) % REFERENCE_SPACE)
 
+/* Random bytes for ids come from a per-thread buffer that OpenSSL's
+ * generator fills RANDOM_BUFFER bytes at a time: a call of RAND_bytes
+ * costs some 7,000 instructions whatever it is asked for, and every
+ * request mints at least its request id. */
+#define RANDOM_BUFFER 512
+
+static _Thread_local struct {
+    unsigned char bytes[RANDOM_BUFFER];
+    size_t used; /* bytes handed out since the last fill */
+} ids_random = {.used = RANDOM_BUFFER};
+
+/* n (at most RANDOM_BUFFER) bytes never handed out before; -1 when the
+ * generator fails. */
+static int take_random(unsigned char *out, size_t n)
+{
+    if (RANDOM_BUFFER - ids_random.used < n) {
+        if (RAND_bytes(ids_random.bytes, RANDOM_BUFFER) != 1)
+            return -1;
+        ids_random.used = 0;
+    }
+    memcpy(out, ids_random.bytes + ids_random.used, n);
+    OPENSSL_cleanse(ids_random.bytes + ids_random.used, n);
+    ids_random.used += n;
+    return 0;
+}
+
 /*
  * Version 4 UUIDs from OpenSSL's user-space generator: libuuid's own
  * generator re-seeds and reads the kernel on every call, which showed in
@@ -31,7 +59,7 @@ void id_uuid(char out[ID_UUID_LEN])
 {
     uuid_t uuid;
 
-    if (RAND_bytes(uuid, sizeof uuid) != 1) {
+    if (take_random(uuid, sizeof uuid) != 0) {
         uuid_generate_random(uuid);
     } else {
         uuid[6] = (unsigned char)((uuid[6] & 0x0f) | 0x40); /* version 4 */
@@ -61,7 +89,7 @@ static uint32_t random_below_limit(void)
 {
     for (;;) {
         unsigned char bytes[4];
-        if (id_random_bytes(bytes, sizeof bytes) != 0) {
+        if (take_random(bytes, sizeof bytes) != 0) {
             fputs("casesd: random source failed\n", stderr);
             abort();
         }

@@ -1,5 +1,6 @@
 /* test_ids.c - UUIDs, reference numbers and random bytes. */
 #include <stddef.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "test.h"
@@ -57,4 +58,29 @@ TEST(ids_random_bytes)
     CHECK_INT(id_random_bytes(second, sizeof second), 0);
     CHECK(memcmp(first, zero, sizeof first) != 0);
     CHECK(memcmp(first, second, sizeof first) != 0);
+}
+
+static int compare_ids(const void *a, const void *b)
+{
+    return strcmp(a, b);
+}
+
+/* Ids come from a per-thread buffer of random bytes: across many refills,
+ * with reference numbers taking 4 bytes in between so that takes straddle
+ * the buffer's end, no two ids share their bytes. */
+TEST(ids_uuids_stay_distinct_across_refills)
+{
+    enum { COUNT = 5000 };
+    char (*ids)[ID_UUID_LEN] = calloc(COUNT, ID_UUID_LEN);
+    CHECK(ids);
+    for (int n = 0; n < COUNT; n++) {
+        char ref[9];
+        id_uuid(ids[n]);
+        if (n % 3 == 0)
+            id_reference_number(ref);
+    }
+    qsort(ids, COUNT, ID_UUID_LEN, compare_ids);
+    for (int n = 1; n < COUNT; n++)
+        CHECK(strcmp(ids[n - 1], ids[n]) != 0);
+    free(ids);
 }
