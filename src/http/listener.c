@@ -6,7 +6,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "http/listener.h"
@@ -96,12 +95,6 @@ static int least_busy(listener *l)
     return best;
 }
 
-static void pause_ms(long ms)
-{
-    struct timespec t = {ms / 1000, (ms % 1000) * 1000000L};
-    nanosleep(&t, NULL);
-}
-
 static void *accept_loop(void *arg)
 {
     listener *l = arg;
@@ -117,7 +110,7 @@ static void *accept_loop(void *arg)
                 break;
             if (errno != EINTR && errno != ECONNABORTED) {
                 fprintf(stderr, "casesd: accept: %s\n", strerror(errno));
-                pause_ms(ACCEPT_RETRY_MS);
+                usleep(ACCEPT_RETRY_MS * 1000);
             }
             continue;
         }
