@@ -100,6 +100,10 @@ int api_batch_get_records(request_ctx *ctx, resource_kind kind,
                           const char *what);
 /* Checks that the domain exists (404 otherwise). Returns 0 or -1. */
 int api_require_domain(request_ctx *ctx, const char *domain_id);
+/* The same, for a write that checks before its transaction starts and
+ * whose transaction does not rely on the answer: the domain's purge must
+ * fail the transaction by other means (CreateCase: its template is gone). */
+int api_require_domain_early(request_ctx *ctx, const char *domain_id);
 
 /*
  * The IAM ARN of the caller, as audit events report it (iamPrincipalArn):

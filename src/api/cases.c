@@ -808,7 +808,7 @@ static int create_case(request_ctx *ctx)
                    .case_id = id, .token = token && *token ? token : NULL};
     int rc = -1;
 
-    if (api_require_domain(ctx, t.domain_id) != 0 ||
+    if (api_require_domain_early(ctx, t.domain_id) != 0 ||
         access_require(ctx, ACCESS_CASES_CREATE) != 0 ||
         access_default_performer(ctx) != 0 || performer_user(ctx, &t.user) != 0)
         goto cleanup;

@@ -76,20 +76,23 @@ static bool is_read(const request_ctx *ctx)
 
 /*
  * A read learns that a domain exists from the reply cache when it can:
- * creating or deleting a domain retires it.  A write always asks the
- * store, inside its transaction: a DeleteDomain committed earlier in the
- * same batch must be seen, or a case could land in a purged domain.
+ * creating or deleting a domain retires it.  A write asks the store,
+ * inside its transaction: a DeleteDomain committed earlier in the same
+ * batch must be seen, or a case could land in a purged domain.  A write
+ * that checks before its transaction (api_require_domain_early) reads like
+ * a read does, so it may use the cache too.
  */
-int api_require_domain(request_ctx *ctx, const char *domain_id)
+static int require_domain(request_ctx *ctx, const char *domain_id,
+                          bool may_cache)
 {
     reply_cache *cache = ctx->app->replies;
     uint64_t epoch = reply_cache_epoch(cache);
-    bool read = is_read(ctx), deleted;
+    bool deleted;
     char *key = NULL, *known;
     size_t key_len = 0, len;
     int rc;
 
-    if (read && domain_id)
+    if (may_cache && domain_id)
         key = arena_concat(ctx->arena, "domain\n", ctx->scope.account, "\n",
                            ctx->scope.region, "\n", domain_id, (char *)NULL);
     if (key) {
@@ -108,6 +111,16 @@ int api_require_domain(request_ctx *ctx, const char *domain_id)
     if (key)
         reply_cache_put(cache, key, key_len, epoch, "", 0);
     return 0;
+}
+
+int api_require_domain(request_ctx *ctx, const char *domain_id)
+{
+    return require_domain(ctx, domain_id, is_read(ctx));
+}
+
+int api_require_domain_early(request_ctx *ctx, const char *domain_id)
+{
+    return require_domain(ctx, domain_id, true);
 }
 
 static const arn_kind arn_kinds[RES__COUNT] = {

@@ -136,6 +136,22 @@ class ReplyCacheTests(CasesTestCase):
         self.cc.delete_domain(domainId=self.dom)
         self.assertNotFound(self.other.get_domain, domainId=self.dom)
 
+    def test_case_creation_follows_domain_delete(self):
+        # CreateCase learns that its domain exists from the cache, as reads
+        # do; the delete must retire that answer for every connection.
+        tid = self.new_template(self.dom, name="cases")
+        fields = [{"id": "title", "value": {"stringValue": "t"}},
+                  {"id": "customer_id", "value": {"stringValue":
+                      "arn:aws:profile:us-east-1:123456789012:domains/d/profiles/p"}}]
+        for c in (self.cc, self.other):
+            c.create_case(domainId=self.dom, templateId=tid, fields=fields)
+        self.cc.delete_domain(domainId=self.dom)
+        for c in (self.cc, self.other):
+            exc = self.assertNotFound(c.create_case, resource_id=self.dom,
+                                      domainId=self.dom, templateId=tid,
+                                      fields=fields)
+            self.assertEqual(exc.response.get("resourceType"), "Domain", exc.response)
+
     def test_answers_are_per_account(self):
         tid = self.new_template(self.dom, name="mine")
         self.cc.get_template(domainId=self.dom, templateId=tid)
