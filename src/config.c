@@ -71,7 +71,7 @@ void config_usage(FILE *out)
 "  --log-level LEVEL      error|warn|info|debug    CASESD_LOG_LEVEL [info]\n"
 "  --workers N            HTTP event threads       CASESD_WORKERS  [number of cores]\n"
 "  --write-threads N      threads running writes (they wait for the disk)\n"
-"                                                  CASESD_WRITE_THREADS [32]\n"
+"                                                  CASESD_WRITE_THREADS [48]\n"
 "  --idempotency-ttl SECS how long a CreateCase clientToken is remembered\n"
 "                                                  CASESD_IDEMPOTENCY_TTL [28800]\n"
 "  --quota NAME=N         override a service quota (repeatable); NAME is one of\n"
@@ -107,7 +107,7 @@ static void set_defaults(app_config *cfg)
     snprintf(cfg->account_id, sizeof cfg->account_id, "000000000000");
     cfg->log_level = 2;
     cfg->workers = cores > 0 ? (int)cores : 2;
-    cfg->write_threads = 32;
+    cfg->write_threads = 48;
     cfg->idempotency_ttl_ms = 8LL * 3600 * 1000;
     cfg->max_body_bytes = 1024 * 1024;
     cfg->max_url_bytes = 8192;
