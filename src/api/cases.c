@@ -54,6 +54,7 @@
 
 #include "api/api.h"
 #include "api/case_reply.h"
+#include "api/config_memo.h"
 #include "api/rule_eval.h"
 #include "api/values.h"
 #include "auth/access.h"
@@ -229,11 +230,27 @@ typedef struct {
     const json_t *current; /* the case's values before the request, or NULL */
     json_t *docs;          /* fieldId -> field document (owned) */
     json_t *changes;       /* fieldId -> normalised value, request order (owned) */
+    /* The configuration version of conn's read snapshot, when the check
+     * runs in one: records then come through the thread's memo, and their
+     * documents (in docs, and the template) are shared: read them only. */
+    const int64_t *snapshot_version;
 } field_check;
 
 static const char *item_id(const json_t *item)
 {
     return str_member(item, "id");
+}
+
+/* A configuration record of fc's domain (store_record_get). */
+static int get_config_record(field_check *fc, resource_kind kind,
+                             const char *id, store_record *rec)
+{
+    if (fc->snapshot_version)
+        return config_memo_record(fc->conn, &fc->ctx->scope,
+                                  *fc->snapshot_version, kind, fc->domain_id,
+                                  id, fc->ctx->arena, rec);
+    return store_record_get(fc->conn, &fc->ctx->scope, kind, fc->domain_id, id,
+                            fc->ctx->arena, rec);
 }
 
 /* Refuses ids given twice and ids of fields only the server sets. */
@@ -270,8 +287,7 @@ static int load_doc(field_check *fc, const char *id, json_t *unknown,
                     json_t *deleted)
 {
     store_record rec;
-    int rc = store_record_get(fc->conn, &fc->ctx->scope, RES_FIELD,
-                              fc->domain_id, id, fc->ctx->arena, &rec);
+    int rc = get_config_record(fc, RES_FIELD, id, &rec);
 
     if (rc == STORE_NOT_FOUND) {
         add_id(unknown, id);
@@ -382,8 +398,7 @@ static int load_template(field_check *fc, const char *id, bool for_create,
 {
     request_ctx *ctx = fc->ctx;
     store_record rec;
-    int rc = store_record_get(fc->conn, &ctx->scope, RES_TEMPLATE,
-                              fc->domain_id, id, ctx->arena, &rec);
+    int rc = get_config_record(fc, RES_TEMPLATE, id, &rec);
 
     *doc = NULL;
     if (rc == STORE_NOT_FOUND)
@@ -456,9 +471,8 @@ static int attach_rule(field_check *fc, const json_t *entry, json_t *touched,
     bool live = true;
     store_record rec;
     json_t *rule;
-    int rc = store_record_get(fc->conn, &fc->ctx->scope, RES_CASE_RULE,
-                              fc->domain_id, str_member(entry, "caseRuleId"),
-                              fc->ctx->arena, &rec);
+    int rc = get_config_record(fc, RES_CASE_RULE,
+                               str_member(entry, "caseRuleId"), &rec);
 
     if (rc == STORE_NOT_FOUND)
         return STORE_OK;
@@ -701,12 +715,15 @@ static int serialise_new_case(create_tx *t)
 /*
  * Checks the request against the template, fields, options and rules conn
  * sees, and works the new case out into t (values, tags, audit fields,
- * time now).  Returns 0, -1 (refused, ctx says why) or a store status.
+ * time now).  snapshot_version: conn's, when it is in a read snapshot, else
+ * NULL.  Returns 0, -1 (refused, ctx says why) or a store status.
  */
-static int check_new_case(store_conn *conn, create_tx *t, int64_t now)
+static int check_new_case(store_conn *conn, create_tx *t, int64_t now,
+                          const int64_t *snapshot_version)
 {
     request_ctx *ctx = t->ctx;
-    field_check fc = {.ctx = ctx, .conn = conn, .domain_id = t->domain_id};
+    field_check fc = {.ctx = ctx, .conn = conn, .domain_id = t->domain_id,
+                      .snapshot_version = snapshot_version};
     int rc;
 
     create_tx_clear(t);
@@ -772,7 +789,7 @@ static int create_case_in_tx(store_conn *conn, void *arg)
         if (version == t->checked_version)
             return write_new_case(conn, t);
     }
-    if ((rc = check_new_case(conn, t, now)) != 0)
+    if ((rc = check_new_case(conn, t, now, NULL)) != 0)
         return rc;
     return write_new_case(conn, t);
 }
@@ -794,7 +811,7 @@ static int check_early(create_tx *t)
         return rc;
     rc = store_config_version(conn, &t->checked_version);
     if (rc == STORE_OK)
-        rc = check_new_case(conn, t, time_now_ms());
+        rc = check_new_case(conn, t, time_now_ms(), &t->checked_version);
     store_read_end(conn);
     t->checked_early = rc == 0;
     return rc;

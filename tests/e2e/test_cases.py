@@ -390,6 +390,43 @@ class CreateCaseTests(CaseTestBase):
             self.assertIn(fid, got)
 
 
+class CreateCaseConfigChangeTests(CaseTestBase):
+    """One write thread: every CreateCase is checked by the same thread, which
+    keeps the template and fields it read for as long as the configuration
+    is unchanged.  Each change must reach the very next CreateCase."""
+
+    server_args = ("--write-threads", "1")
+
+    def test_each_change_reaches_the_next_create(self):
+        base = self.base_fields()
+        self.create([fv(self.text, s("x")), fv(self.num, {"doubleValue": 1})])
+        # the template starts requiring a field
+        self.cc.update_template(domainId=self.dom, templateId=self.tpl,
+                                requiredFields=[{"fieldId": self.text}])
+        self.assertCaseValidation(base + [fv(self.num, {"doubleValue": 1})])
+        self.create([fv(self.text, s("x"))])
+        # a field set by the last create is deleted
+        self.cc.delete_field(domainId=self.dom, fieldId=self.num)
+        self.assertCaseValidation(base + [fv(self.text, s("x")),
+                                          fv(self.num, {"doubleValue": 1})])
+        # the template stops requiring it, then is deactivated
+        self.cc.update_template(domainId=self.dom, templateId=self.tpl,
+                                requiredFields=[])
+        self.create()
+        self.cc.update_template(domainId=self.dom, templateId=self.tpl,
+                                status="Inactive")
+        self.assertCaseValidation(base)
+        self.cc.update_template(domainId=self.dom, templateId=self.tpl,
+                                status="Active")
+        self.create()
+        # a field that did not exist when the thread last looked
+        fresh = self.new_field(self.dom, "Text")
+        self.create([fv(fresh, s("new"))])
+        # a template that did not exist either
+        other = self.new_template(self.dom)
+        self.create(template=other)
+
+
 class GetCaseTests(CaseTestBase):
 
     def test_projection_order_and_duplicates(self):
