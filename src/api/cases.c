@@ -899,10 +899,14 @@ static int get_case_parsed(request_ctx *ctx, const store_case *c, json_t *tags)
     return 0;
 }
 
-/* The case's tags are read once: they decide access and are returned. */
-static int get_case_read(request_ctx *ctx, const char *domain_id,
-                         const char *case_id)
+/*
+ * The values and the tags come from one read of the store, so they are
+ * those of one moment; the tags decide access and are returned.
+ */
+static int get_case(request_ctx *ctx)
 {
+    const char *domain_id = api_input_str(ctx, "domainId");
+    const char *case_id = api_input_str(ctx, "caseId");
     store_case c;
     json_t *tags = NULL;
     int rc;
@@ -911,36 +915,18 @@ static int get_case_read(request_ctx *ctx, const char *domain_id,
         access_require(ctx, ACCESS_CASES_VIEW) != 0)
         return -1;
     rc = store_case_get_text(ctx->db, &ctx->scope, domain_id, case_id,
-                             ctx->arena, &c);
+                             case_arn(ctx, domain_id, case_id), ctx->arena,
+                             &c, &tags);
     if (rc == STORE_NOT_FOUND)
         return api_not_found(ctx, "Case", case_id);
     if (rc != STORE_OK)
         return api_store_failed(ctx, rc);
-    rc = store_tags_get(ctx->db, case_arn(ctx, domain_id, case_id), &tags);
-    if (rc != STORE_OK)
-        rc = api_store_failed(ctx, rc);
-    else if ((rc = access_require_tags(ctx, ACCESS_CASES_VIEW, tags)) == 0 &&
+    if ((rc = access_require_tags(ctx, ACCESS_CASES_VIEW, tags)) == 0 &&
              !(ctx->reply_body = case_reply_render(
                    json_object_get(ctx->input, "fields"), c.fields_text,
                    c.fields_len, c.template_id, tags, &ctx->reply_len)))
         rc = get_case_parsed(ctx, &c, tags);
     json_decref(tags);
-    return rc;
-}
-
-/* One read snapshot for the whole answer: the values and the tags are
- * those of one moment, and the snapshot is taken once rather than per
- * read. */
-static int get_case(request_ctx *ctx)
-{
-    const char *domain_id = api_input_str(ctx, "domainId");
-    const char *case_id = api_input_str(ctx, "caseId");
-    int rc = store_read_begin(ctx->db);
-
-    if (rc != STORE_OK)
-        return api_store_failed(ctx, rc);
-    rc = get_case_read(ctx, domain_id, case_id);
-    store_read_end(ctx->db);
     return rc;
 }
 

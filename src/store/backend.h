@@ -68,7 +68,8 @@ struct store_backend {
     int (*case_get)(store_conn *, const store_scope *, const char *,
                     const char *, arena *, store_case *);
     int (*case_get_text)(store_conn *, const store_scope *, const char *,
-                         const char *, arena *, store_case *);
+                         const char *, const char *, arena *, store_case *,
+                         json_t **);
     int (*case_update)(store_conn *, const store_scope *, const store_case *);
     int (*case_delete)(store_conn *, const store_scope *, const char *,
                        const char *);

@@ -281,10 +281,12 @@ int store_case_get(store_conn *c, const store_scope *s, const char *domain_id,
 }
 
 int store_case_get_text(store_conn *c, const store_scope *s,
-                        const char *domain_id, const char *case_id, arena *a,
-                        store_case *out)
+                        const char *domain_id, const char *case_id,
+                        const char *tags_arn, arena *a, store_case *out,
+                        json_t **tags)
 {
-    return c->backend->case_get_text(c, s, domain_id, case_id, a, out);
+    return c->backend->case_get_text(c, s, domain_id, case_id, tags_arn, a,
+                                     out, tags);
 }
 
 int store_case_update(store_conn *c, const store_scope *s,

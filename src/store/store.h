@@ -251,10 +251,13 @@ int store_case_get(store_conn *conn, const store_scope *scope,
                    store_case *out);
 /* Loads a case as store_case_get does, but with its values as the stored
  * JSON text (out->fields_text) rather than parsed: for a reader that only
- * copies some of them out. */
+ * copies some of them out.  In the same read it takes the tags kept under
+ * tags_arn (the case's ARN) into *tags (a new reference), so the values and
+ * the tags are those of one moment. */
 int store_case_get_text(store_conn *conn, const store_scope *scope,
-                        const char *domain_id, const char *case_id, arena *a,
-                        store_case *out);
+                        const char *domain_id, const char *case_id,
+                        const char *tags_arn, arena *a, store_case *out,
+                        json_t **tags);
 /* Replaces the field values and updated_ms of an existing case. */
 int store_case_update(store_conn *conn, const store_scope *scope,
                       const store_case *c);

@@ -435,6 +435,23 @@ class GetCaseTests(CaseTestBase):
         self.assertEqual(r["fields"], [fv(self.num, {"doubleValue": 7}),
                                        fv("title", s("A case")), fv(self.text, s("t"))])
 
+    def test_tags_follow_tag_and_untag(self):
+        # values and tags are read together: every tag comes back, once,
+        # whatever the number of tags and of fields asked for
+        cid = self.create([fv(self.text, s("t"))], tags={"a": "1"})
+        arn = self.sub_arn(self.dom, "case", cid)
+        self.assertEqual(self.get(cid, ["title"])["tags"], {"a": "1"})
+        many = {"k%02d" % i: "v%d" % i for i in range(49)}
+        self.cc.tag_resource(arn=arn, tags=many)
+        got = self.get(cid, ["title", self.text, "status"])
+        self.assertEqual(got["tags"], dict(many, a="1"))
+        self.assertEqual(got["fields"], [fv("title", s("A case")), fv(self.text, s("t")),
+                                         fv("status", s("open"))])
+        self.cc.untag_resource(arn=arn, tagKeys=list(many) + ["a"])
+        got = self.get(cid, ["title"])
+        self.assertEqual(got.get("tags", {}), {})
+        self.assertEqual(got["fields"], [fv("title", s("A case"))])
+
     def test_unknown_case_and_domain(self):
         exc = self.assertNotFound(self.cc.get_case, resource_id="nope", domainId=self.dom,
                                   caseId="nope", fields=[{"id": "title"}])

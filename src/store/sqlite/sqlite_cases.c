@@ -12,6 +12,7 @@
 enum case_stmt {
     ST_CASE_INSERT,
     ST_CASE_GET,
+    ST_CASE_GET_TEXT,
     ST_CASE_UPDATE,
     ST_CASE_DELETE,
     ST_CASE_AUDIT_DELETE,
@@ -35,6 +36,13 @@ static const char *const case_sql[ST_CASES__COUNT] = {
     [ST_CASE_GET] =
         "SELECT seq, template_id, created_ms, updated_ms, fields FROM cases "
         "WHERE account = ?1 AND region = ?2 AND domain_id = ?3 AND case_id = ?4",
+    /* One statement, so one snapshot, for the values and the tags: a row
+     * per tag, or one with a NULL tag. */
+    [ST_CASE_GET_TEXT] =
+        "SELECT c.seq, c.template_id, c.created_ms, c.updated_ms, c.fields, "
+        "t.key, t.value FROM cases c LEFT JOIN tags t ON t.arn = ?5 "
+        "WHERE c.account = ?1 AND c.region = ?2 AND c.domain_id = ?3 "
+        "AND c.case_id = ?4",
     [ST_CASE_UPDATE] =
         "UPDATE cases SET updated_ms = ?5, fields = ?6 WHERE account = ?1 "
         "AND region = ?2 AND domain_id = ?3 AND case_id = ?4",
@@ -141,23 +149,14 @@ cleanup:
 
 /* Reads the case row of scope, domain_id and case_id into out; its values
  * are parsed into out->fields, or kept as text when as_text. */
-static int read_case(store_conn *conn, const store_scope *scope,
-                     const char *domain_id, const char *case_id, arena *a,
-                     store_case *out, bool as_text)
+/* The case of a row of ST_CASE_GET or ST_CASE_GET_TEXT, its values parsed
+ * or as text. */
+static int case_of_row(sqlite3_stmt *s, const char *domain_id,
+                       const char *case_id, arena *a, bool as_text,
+                       store_case *out)
 {
-    sqlite_conn *c = as_sqlite(conn);
-    sqlite3_stmt *s = stmt(c, ST_CASE_GET);
     json_error_t jerr;
-    int rc, status = STORE_OK;
 
-    if (!s)
-        return STORE_ERROR;
-    bind_case_key(s, scope, domain_id, case_id);
-    rc = sqlite3_step(s);
-    if (rc != SQLITE_ROW) {
-        status = rc == SQLITE_DONE ? STORE_NOT_FOUND : sq_log_error(c, "get case", rc);
-        goto cleanup;
-    }
     *out = (store_case){.seq = sqlite3_column_int64(s, 0),
                         .domain_id = arena_strdup(a, domain_id),
                         .case_id = arena_strdup(a, case_id),
@@ -167,28 +166,70 @@ static int read_case(store_conn *conn, const store_scope *scope,
     if (as_text) {
         out->fields_text = sq_column_dup(a, s, 4);
         out->fields_len = (size_t)sqlite3_column_bytes(s, 4);
-        status = out->fields_text ? STORE_OK : STORE_ERROR;
-    } else if (!(out->fields = sq_column_json(s, 4, &jerr))) {
-        fprintf(stderr, "sqlite: corrupt case fields: %s\n", jerr.text);
-        status = STORE_ERROR;
+        return out->fields_text ? STORE_OK : STORE_ERROR;
     }
-cleanup:
-    sq_done(s);
-    return status;
+    if (!(out->fields = sq_column_json(s, 4, &jerr))) {
+        fprintf(stderr, "sqlite: corrupt case fields: %s\n", jerr.text);
+        return STORE_ERROR;
+    }
+    return STORE_OK;
 }
 
 int sq_case_get(store_conn *conn, const store_scope *scope,
                 const char *domain_id, const char *case_id, arena *a,
                 store_case *out)
 {
-    return read_case(conn, scope, domain_id, case_id, a, out, false);
+    sqlite_conn *c = as_sqlite(conn);
+    sqlite3_stmt *s = stmt(c, ST_CASE_GET);
+    int rc, status;
+
+    if (!s)
+        return STORE_ERROR;
+    bind_case_key(s, scope, domain_id, case_id);
+    rc = sqlite3_step(s);
+    if (rc == SQLITE_ROW)
+        status = case_of_row(s, domain_id, case_id, a, false, out);
+    else
+        status = rc == SQLITE_DONE ? STORE_NOT_FOUND : sq_log_error(c, "get case", rc);
+    sq_done(s);
+    return status;
 }
 
 int sq_case_get_text(store_conn *conn, const store_scope *scope,
-                     const char *domain_id, const char *case_id, arena *a,
-                     store_case *out)
+                     const char *domain_id, const char *case_id,
+                     const char *tags_arn, arena *a, store_case *out,
+                     json_t **tags)
 {
-    return read_case(conn, scope, domain_id, case_id, a, out, true);
+    sqlite_conn *c = as_sqlite(conn);
+    sqlite3_stmt *s = stmt(c, ST_CASE_GET_TEXT);
+    json_t *found = json_object();
+    int rc, status;
+
+    if (!s || !found) {
+        json_decref(found);
+        return STORE_ERROR;
+    }
+    bind_case_key(s, scope, domain_id, case_id);
+    sq_bind_text(s, 5, tags_arn);
+    rc = sqlite3_step(s);
+    if (rc != SQLITE_ROW) {
+        status = rc == SQLITE_DONE ? STORE_NOT_FOUND : sq_log_error(c, "get case", rc);
+        goto cleanup;
+    }
+    status = case_of_row(s, domain_id, case_id, a, true, out);
+    for (; status == STORE_OK && rc == SQLITE_ROW; rc = sqlite3_step(s))
+        if (sqlite3_column_type(s, 5) != SQLITE_NULL &&
+            json_object_set_new(found, (const char *)sqlite3_column_text(s, 5),
+                                json_string((const char *)sqlite3_column_text(s, 6))) != 0)
+            status = STORE_ERROR;
+    if (status == STORE_OK && rc != SQLITE_DONE)
+        status = sq_log_error(c, "get case tags", rc);
+cleanup:
+    sq_done(s);
+    if (status == STORE_OK)
+        *tags = json_incref(found);
+    json_decref(found);
+    return status;
 }
 
 int sq_case_update(store_conn *conn, const store_scope *scope,

@@ -130,7 +130,8 @@ int sq_case_insert(store_conn *, const store_scope *, store_case *);
 int sq_case_get(store_conn *, const store_scope *, const char *, const char *,
                 arena *, store_case *);
 int sq_case_get_text(store_conn *, const store_scope *, const char *,
-                     const char *, arena *, store_case *);
+                     const char *, const char *, arena *, store_case *,
+                     json_t **);
 int sq_case_update(store_conn *, const store_scope *, const store_case *);
 int sq_case_delete(store_conn *, const store_scope *, const char *,
                    const char *);
