@@ -335,8 +335,12 @@ static int check_option(field_check *fc, const char *id, const json_t *value)
 
     if (!s || json_equal(value, json_object_get(fc->current, id)))
         return 0;
-    rc = store_option_get(fc->conn, &fc->ctx->scope, fc->domain_id, id, s,
-                          fc->ctx->arena, &opt);
+    rc = fc->snapshot_version
+             ? config_memo_option(fc->conn, &fc->ctx->scope,
+                                  *fc->snapshot_version, fc->domain_id, id, s,
+                                  fc->ctx->arena, &opt)
+             : store_option_get(fc->conn, &fc->ctx->scope, fc->domain_id, id, s,
+                                fc->ctx->arena, &opt);
     if (rc == STORE_NOT_FOUND || (rc == STORE_OK && !opt.active))
         return api_fail(fc->ctx, ERR_VALIDATION,
                         "'%s' is not an active option of field %s", s, id);

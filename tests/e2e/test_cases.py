@@ -419,6 +419,14 @@ class CreateCaseConfigChangeTests(CaseTestBase):
         self.cc.update_template(domainId=self.dom, templateId=self.tpl,
                                 status="Active")
         self.create()
+        # an option the last create used is deactivated, then comes back
+        self.create([fv(self.pick, s("red"))])
+        self.cc.batch_put_field_options(domainId=self.dom, fieldId=self.pick, options=[
+            {"name": "Red", "value": "red", "active": False}])
+        self.assertCaseValidation(base + [fv(self.pick, s("red"))])
+        self.cc.batch_put_field_options(domainId=self.dom, fieldId=self.pick, options=[
+            {"name": "Red", "value": "red", "active": True}])
+        self.create([fv(self.pick, s("red"))])
         # a field that did not exist when the thread last looked
         fresh = self.new_field(self.dom, "Text")
         self.create([fv(fresh, s("new"))])

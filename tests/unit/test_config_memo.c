@@ -123,3 +123,39 @@ TEST(config_memo_answers_outlive_a_version)
     store_fixture_close(&f);
     arena_free(a);
 }
+
+/* Options are kept as records are: per version, absence included. */
+TEST(config_memo_answers_options_per_version)
+{
+    fixture f = {0};
+    arena *a = arena_new(4096);
+    store_option opt = {.name = "High", .value = "high", .active = true};
+    store_option got = {0};
+    int64_t v1, v2;
+
+    CHECK(a != NULL);
+    CHECK(store_fixture_open(&f, 1));
+    CHECK_INT(store_option_put(f.conn, &scope, "d1", "prio", &opt), STORE_OK);
+    v1 = version_of(f.conn);
+    CHECK_INT(config_memo_option(f.conn, &scope, v1, "d1", "prio", "high", a,
+                                 &got), STORE_OK);
+    CHECK(got.active);
+    CHECK_STR(got.name, "High");
+    CHECK_STR(got.value, "high");
+    CHECK_INT(config_memo_option(f.conn, &scope, v1, "d1", "prio", "low", a,
+                                 &got), STORE_NOT_FOUND);
+    opt.active = false;
+    CHECK_INT(store_option_put(f.conn, &scope, "d1", "prio", &opt), STORE_OK);
+    v2 = version_of(f.conn);
+    CHECK(v2 > v1);
+    CHECK_INT(config_memo_option(f.conn, &scope, v1, "d1", "prio", "high", a,
+                                 &got), STORE_OK);
+    CHECK(got.active);
+    CHECK_INT(config_memo_option(f.conn, &scope, v2, "d1", "prio", "high", a,
+                                 &got), STORE_OK);
+    CHECK(!got.active);
+    CHECK_INT(config_memo_option(f.conn, &stranger, v2, "d1", "prio", "high",
+                                 a, &got), STORE_NOT_FOUND);
+    store_fixture_close(&f);
+    arena_free(a);
+}
