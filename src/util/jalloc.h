@@ -12,7 +12,8 @@
  * carries a header saying where it came from, so a value may be
  * freed on any thread, with or without an arena in use.  What the design
  * relies on: a value taken from a request's arena is never kept after the
- * request (no cache or shared structure holds JSON values across requests).
+ * request.  The one structure that keeps JSON values across requests,
+ * api/config_memo.c, copies them with no arena in use before it keeps them.
  *
  * Anything jansson itself allocates for its caller (json_dumps) must be
  * given back with jalloc_free, not free.

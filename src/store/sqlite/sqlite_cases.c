@@ -147,10 +147,8 @@ cleanup:
     return status;
 }
 
-/* Reads the case row of scope, domain_id and case_id into out; its values
+/* The case of a row of ST_CASE_GET or ST_CASE_GET_TEXT into out; its values
  * are parsed into out->fields, or kept as text when as_text. */
-/* The case of a row of ST_CASE_GET or ST_CASE_GET_TEXT, its values parsed
- * or as text. */
 static int case_of_row(sqlite3_stmt *s, const char *domain_id,
                        const char *case_id, arena *a, bool as_text,
                        store_case *out)
