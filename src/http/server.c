@@ -524,8 +524,8 @@ static void run_suspended(void *arg)
 {
     http_request *req = arg;
     api_handler handler = req->service->handlers[op_index(&req->ctx)];
-    /* The store gives a write batch's leader malloc'd values while it runs
-     * other requests' work (sqlite_commit.c). */
+    /* The store's writer thread, which runs the work of queued writes,
+     * gets malloc'd values (sqlite_commit.c). */
     arena *before = jalloc_use(req->ctx.arena);
 
     run_handler(&req->ctx, handler);

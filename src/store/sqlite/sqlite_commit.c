@@ -4,30 +4,37 @@
  *
  * SQLite runs one write transaction at a time, and every commit costs
  * writing its pages to the log plus an fsync.  Writers therefore queue
- * here; the first in line becomes the leader, takes everything queued so
- * far as one batch, and runs the batch as ONE SQLite transaction on the
+ * here, and one thread of the store's own, the writer, takes everything
+ * queued so far as one batch and runs it as ONE SQLite transaction on the
  * store's writer connection (sq_set_writer): each request's work inside a
  * savepoint of its own (so one request's failure rolls back only that
- * request), then a single COMMIT and a single fsync of the log for the
- * whole batch.  Only then does any request of the batch get its answer, so
- * every acknowledged write is on disk.  While a batch runs the next one
- * gathers; under load batches grow and the cost per write falls.
+ * request), then a single COMMIT.  A second thread, the syncer, then
+ * fsyncs the log once for every batch committed since its last fsync, and
+ * only then does any request of those batches get its answer, so every
+ * acknowledged write is on disk.  While a batch runs the next one gathers,
+ * and while the log goes to disk the writer runs the next batch; under
+ * load batches grow and the cost per write falls.
  *
- * The leader gives up leadership at COMMIT, before its fsync: the next
- * batch runs while the log of this one goes to disk (an fsync took about
- * a fifth of a leader's time).  That is safe because the log is written in
- * order: a later batch's fsync also covers every earlier batch's pages, so
- * whichever batch's fsync returns first, no answered write depends on one
- * that is not on disk.
+ * The writer is a thread of its own because the single writer is what
+ * bounds the store's write rate.  Batches used to be led by one of the
+ * waiting request threads, which handed the lead on at each COMMIT: the
+ * next leader, asleep until then, had to be woken and scheduled on a busy
+ * machine first, and the lead stood idle about a fifth of the time under
+ * CreateCase load.
+ *
+ * Syncing after the writer has moved on is safe because the log is
+ * written in order: an fsync that starts after a batch's COMMIT covers
+ * that batch's pages and every earlier batch's.
  *
  * A request's work is written against its own connection (ctx->db, or the
- * conn handed to its callback).  While the leader runs it, that connection
- * is redirected to the writer (see as_sqlite()), so reads and writes of
- * the work see the batch's transaction.  The owner of a redirected
- * connection is blocked here meanwhile, so nothing else uses it.
+ * conn handed to its callback).  While the writer runs it, that connection
+ * is redirected to the writer connection (see as_sqlite()), so reads and
+ * writes of the work see the batch's transaction.  The owner of a
+ * redirected connection is blocked here meanwhile, so nothing else uses
+ * it.
  *
  * Connections run with synchronous=NORMAL (COMMIT does not fsync; the
- * leader does) and with automatic checkpoints off: a checkpointer thread
+ * syncer does) and with automatic checkpoints off: a checkpointer thread
  * with a connection of its own runs passive checkpoints, which never block
  * writers, every CHECKPOINT_EVERY_BATCHES batches or CHECKPOINT_IDLE_MS.
  *
@@ -36,7 +43,7 @@
  * and no reader in the log, which under steady writes and reads never
  * happens: the log grew by gigabytes a minute, and the WAL index that
  * unix-excl keeps in memory with it.  So when a checkpoint leaves the log
- * longer than LOG_RESTART_FRAMES, the thread takes a turn of leadership
+ * longer than LOG_RESTART_FRAMES, the thread takes a turn at writing
  * (no batch runs) and runs a RESTART checkpoint, which waits briefly for
  * the readers of the old log; the next batch then writes the log from its
  * start.
@@ -47,15 +54,16 @@
  * 'merge' in steps of MERGE_STEP_PAGES pages until a step finds nothing to
  * merge or MERGE_BUDGET_MS is spent (then it comes back after
  * MERGE_PAUSE_MS).  A step is one short write transaction taken as a turn
- * of leadership: the writers queued meanwhile wait for it, as for a batch,
- * and go next, so a step never sleeps in SQLite's busy handler and never
- * starves writers.
+ * at writing: the writes queued meanwhile wait for it, as for a batch, and
+ * go next, so a step never sleeps in SQLite's busy handler and never
+ * starves writes.
  * The write path itself no longer merges (migration 010).
  */
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
 #include <pthread.h>
+#include <semaphore.h>
 #include <sys/file.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -88,26 +96,40 @@ typedef struct tx_request {
     store_tx_fn fn;
     void *arg;
     int result;
-    bool taken; /* in a batch: one that runs, or one being synced */
-    bool done;
-    /* Signalled when this request may lead, or is done: a writer is woken
-     * only when there is something for it, not at every batch's end. */
-    pthread_cond_t wake;
+    /* posted once result is final: a semaphore, not a condition, so that
+     * requests are answered without the lock (see answer) */
+    sem_t answered;
     struct tx_request *next;
 } tx_request;
 
 struct sq_shared {
     pthread_mutex_t lock;     /* guards everything below */
-    /* a batch finished, or leadership is free: for the checkpointer, as
-     * writers wait on their own tx_request.wake */
+    /* a batch committed, or a turn ended: for the checkpointer */
     pthread_cond_t changed;
-    tx_request *head, *tail;  /* writers waiting for a batch */
-    bool leading;             /* a leader is running a batch */
-    /* the connection every batch runs on, whoever leads it (see
-     * sq_set_writer) */
+    tx_request *head, *tail;  /* requests waiting for a batch */
+    /* a batch or a checkpointer's turn is running */
+    bool writing;
+    /* the connection every batch runs on (see sq_set_writer) */
     sqlite_conn *writer;
+    pthread_cond_t work;      /* for the writer: requests queued, turn over */
+    pthread_t writer_thread;
+    bool writer_started;
 
-    uint64_t batches;         /* batches committed */
+    /* Committed batches waiting for the syncer, their requests chained
+     * through next in commit order, and how many batches they are. */
+    tx_request *unsynced_head, *unsynced_tail;
+    uint64_t unsynced_batches;
+    pthread_cond_t sync_due;
+    pthread_t syncer_thread;
+    bool syncer_started;
+
+    /* The checkpointer waits for a turn at writing, which it gets once
+     * batches_run reaches turn_at: the writer starts no batch after that
+     * until the turn is over (take_turn). */
+    bool turn_wanted;
+    uint64_t turn_at;
+    uint64_t batches_run;     /* batches run, committed or not */
+    uint64_t batches;         /* batches committed and synced */
     uint64_t checkpointed;    /* value of batches at the last checkpoint */
     pthread_cond_t checkpoint_due;
     pthread_t checkpointer;
@@ -160,7 +182,8 @@ int sq_flush_before_commit(sqlite_conn *c)
 
 /* --- durability -------------------------------------------------------------- */
 
-/* Opens the log for sync_log once; only a leader calls it. */
+/* Opens the log for sync_log once; only the writer calls it, before the
+ * first COMMIT it hands to the syncer. */
 static int open_log(sq_shared *sh)
 {
     if (sh->wal_fd >= 0)
@@ -173,7 +196,6 @@ static int open_log(sq_shared *sh)
     return STORE_ERROR;
 }
 
-/* Several batches may sync at once, each after its own COMMIT. */
 static int sync_log(sq_shared *sh)
 {
     if (fdatasync(sh->wal_fd) != 0) {
@@ -220,7 +242,7 @@ static void run_request(sqlite_conn *writer, tx_request *r)
         r->result = status;
 }
 
-/* Gives every request of the batch that had succeeded status instead,
+/* Gives every request of the list that had succeeded status instead,
  * unless status is STORE_OK. */
 static void fail_batch(tx_request *batch, int status)
 {
@@ -259,11 +281,8 @@ static tx_request *take_batch(sq_shared *sh)
 {
     tx_request *batch = sh->head, *last = sh->head;
 
-    batch->taken = true;
-    for (int n = 1; n < MAX_BATCH && last->next; n++) {
+    for (int n = 1; n < MAX_BATCH && last->next; n++)
         last = last->next;
-        last->taken = true;
-    }
     sh->head = last->next;
     if (!sh->head)
         sh->tail = NULL;
@@ -271,28 +290,106 @@ static tx_request *take_batch(sq_shared *sh)
     return batch;
 }
 
-/* Leadership is free: wakes the first writer queued, which leads next, and
- * the checkpointer if it waits for a turn.  Called with sh->lock held. */
-static void leadership_freed(sq_shared *sh)
+/*
+ * Answers every request of the list.  Called without sh->lock: a woken
+ * request returns without taking it, so a batch's requests do not queue
+ * for the lock behind each other and the writer.  A request may return
+ * (and take its tx_request off its stack) as soon as it is posted, so
+ * nothing of it is read after.
+ */
+static void answer(tx_request *list)
 {
-    if (sh->head)
-        pthread_cond_signal(&sh->head->wake);
-    pthread_cond_broadcast(&sh->changed);
+    while (list) {
+        tx_request *next = list->next;
+        sem_post(&list->answered);
+        list = next;
+    }
 }
 
-/* Called with sh->lock held: a member woken here cannot return (and take
- * its tx_request off its stack) before the caller lets go of the lock. */
-static void finish_batch(sq_shared *sh, tx_request *batch)
+/* Whether the writer may start a batch now.  Called with sh->lock held. */
+static bool batch_may_start(const sq_shared *sh)
 {
-    while (batch) {
-        tx_request *next = batch->next;
-        batch->done = true;
-        pthread_cond_signal(&batch->wake);
-        batch = next;
+    return sh->head && !sh->writing &&
+           !(sh->turn_wanted && sh->batches_run >= sh->turn_at);
+}
+
+/* Hands a committed batch to the syncer.  Called with sh->lock held. */
+static void queue_for_sync(sq_shared *sh, tx_request *batch)
+{
+    tx_request *last = batch;
+
+    while (last->next)
+        last = last->next;
+    if (sh->unsynced_tail)
+        sh->unsynced_tail->next = batch;
+    else
+        sh->unsynced_head = batch;
+    sh->unsynced_tail = last;
+    sh->unsynced_batches++;
+    pthread_cond_signal(&sh->sync_due);
+}
+
+static void *writer_main(void *arg)
+{
+    sq_shared *sh = arg;
+
+    pthread_setname_np(pthread_self(), "casesd-writer");
+    /* The batch runs other requests' work, whose JSON values must not
+     * come from a request arena (util/jalloc.h): this thread has none. */
+    jalloc_use(NULL);
+    pthread_mutex_lock(&sh->lock);
+    for (;;) {
+        while (!sh->stopping && !batch_may_start(sh))
+            pthread_cond_wait(&sh->work, &sh->lock);
+        if (sh->stopping && !batch_may_start(sh))
+            break;
+        sh->writing = true;
+        tx_request *batch = take_batch(sh);
+        pthread_mutex_unlock(&sh->lock);
+        bool committed = run_batch(sh, sh->writer, batch);
+        pthread_mutex_lock(&sh->lock);
+        sh->writing = false;
+        sh->batches_run++;
+        if (committed)
+            queue_for_sync(sh, batch);
+        pthread_cond_broadcast(&sh->changed);
+        if (!committed) {
+            pthread_mutex_unlock(&sh->lock);
+            answer(batch);
+            pthread_mutex_lock(&sh->lock);
+        }
     }
-    sh->batches++;
-    if (sh->batches - sh->checkpointed >= CHECKPOINT_EVERY_BATCHES)
-        pthread_cond_signal(&sh->checkpoint_due);
+    pthread_mutex_unlock(&sh->lock);
+    return NULL;
+}
+
+/* Syncs the log once for all the batches committed since the last sync,
+ * then answers their requests. */
+static void *syncer_main(void *arg)
+{
+    sq_shared *sh = arg;
+
+    pthread_setname_np(pthread_self(), "casesd-sync");
+    pthread_mutex_lock(&sh->lock);
+    for (;;) {
+        while (!sh->stopping && !sh->unsynced_head)
+            pthread_cond_wait(&sh->sync_due, &sh->lock);
+        if (!sh->unsynced_head)
+            break; /* stopping, and nothing left to sync */
+        tx_request *list = sh->unsynced_head;
+        uint64_t batches = sh->unsynced_batches;
+        sh->unsynced_head = sh->unsynced_tail = NULL;
+        sh->unsynced_batches = 0;
+        pthread_mutex_unlock(&sh->lock);
+        fail_batch(list, sync_log(sh));
+        answer(list);
+        pthread_mutex_lock(&sh->lock);
+        sh->batches += batches;
+        if (sh->batches - sh->checkpointed >= CHECKPOINT_EVERY_BATCHES)
+            pthread_cond_signal(&sh->checkpoint_due);
+    }
+    pthread_mutex_unlock(&sh->lock);
+    return NULL;
 }
 
 int sq_tx(store_conn *conn, store_tx_fn fn, void *arg)
@@ -301,40 +398,20 @@ int sq_tx(store_conn *conn, store_tx_fn fn, void *arg)
     sq_shared *sh = c->shared;
     tx_request me = {.conn = c, .fn = fn, .arg = arg};
 
-    pthread_cond_init(&me.wake, NULL);
+    if (sem_init(&me.answered, 0, 0) != 0)
+        return STORE_ERROR;
     pthread_mutex_lock(&sh->lock);
     if (sh->tail)
         sh->tail->next = &me;
     else
         sh->head = &me;
     sh->tail = &me;
-    while (!me.done) {
-        if (sh->leading || me.taken) {
-            pthread_cond_wait(&me.wake, &sh->lock);
-            continue;
-        }
-        /* Lead one batch (it contains this request: it is still queued),
-         * and let the next leader in before syncing it. */
-        sh->leading = true;
-        tx_request *batch = take_batch(sh);
-        pthread_mutex_unlock(&sh->lock);
-        /* The batch runs other requests' work, whose JSON values must not
-         * come from this thread's request arena (util/jalloc.h). */
-        arena *own = jalloc_use(NULL);
-        bool committed = run_batch(sh, sh->writer, batch);
-        jalloc_use(own);
-        pthread_mutex_lock(&sh->lock);
-        sh->leading = false;
-        leadership_freed(sh);
-        pthread_mutex_unlock(&sh->lock);
-        if (committed)
-            fail_batch(batch, sync_log(sh));
-        pthread_mutex_lock(&sh->lock);
-        finish_batch(sh, batch);
-        pthread_cond_broadcast(&sh->changed);
-    }
+    if (!sh->writing)
+        pthread_cond_signal(&sh->work);
     pthread_mutex_unlock(&sh->lock);
-    pthread_cond_destroy(&me.wake);
+    while (sem_wait(&me.answered) != 0)
+        ; /* EINTR */
+    sem_destroy(&me.answered);
     return me.result;
 }
 
@@ -426,26 +503,26 @@ static sqlite3_int64 merge_step(bg_conn *b)
     return sqlite3_total_changes64(b->db) - before;
 }
 
-/* Waits for a turn to write: no batch running, and when writers are
+/* Waits for a turn to write: no batch running, and when writes are
  * queued, one batch of theirs let through first, so steps and batches
  * alternate under load.  Called with sh->lock held; false when stopping. */
 static bool take_turn(sq_shared *sh)
 {
-    uint64_t seen = sh->batches;
-
-    while (!sh->stopping &&
-           (sh->leading || (sh->head && sh->batches == seen)))
+    sh->turn_wanted = true;
+    sh->turn_at = sh->batches_run + (sh->head ? 1 : 0);
+    while (!sh->stopping && (sh->writing || sh->batches_run < sh->turn_at))
         pthread_cond_wait(&sh->changed, &sh->lock);
+    sh->turn_wanted = false;
     if (sh->stopping)
         return false;
-    sh->leading = true;
+    sh->writing = true;
     return true;
 }
 
 static void end_turn(sq_shared *sh)
 {
-    sh->leading = false;
-    leadership_freed(sh);
+    sh->writing = false;
+    pthread_cond_signal(&sh->work);
 }
 
 static long ms_since(const struct timespec *t0)
@@ -565,11 +642,20 @@ void sq_set_writer(sq_shared *sh, sqlite_conn *writer)
     pthread_mutex_unlock(&sh->lock);
 }
 
-void sq_start_checkpointer(sq_shared *sh)
+int sq_start_threads(sq_shared *sh)
 {
+    if (!sh->writer_started &&
+        pthread_create(&sh->writer_thread, NULL, writer_main, sh) == 0)
+        sh->writer_started = true;
+    if (!sh->syncer_started &&
+        pthread_create(&sh->syncer_thread, NULL, syncer_main, sh) == 0)
+        sh->syncer_started = true;
     if (!sh->checkpointer_started &&
         pthread_create(&sh->checkpointer, NULL, checkpointer_main, sh) == 0)
         sh->checkpointer_started = true;
+    return sh->writer_started && sh->syncer_started && sh->checkpointer_started
+               ? STORE_OK
+               : STORE_ERROR;
 }
 
 /* --- lifecycle -------------------------------------------------------------------- */
@@ -626,6 +712,8 @@ void *sq_open_shared(const char *path, char *err, size_t errlen)
     pthread_mutex_init(&sh->lock, NULL);
     pthread_cond_init(&sh->changed, NULL);
     pthread_cond_init(&sh->checkpoint_due, NULL);
+    pthread_cond_init(&sh->work, NULL);
+    pthread_cond_init(&sh->sync_due, NULL);
     return sh;
 }
 
@@ -635,14 +723,23 @@ void sq_close_shared(void *shared)
 
     if (!sh)
         return;
-    if (sh->checkpointer_started) {
-        pthread_mutex_lock(&sh->lock);
-        sh->stopping = true;
-        pthread_cond_signal(&sh->checkpoint_due);
-        pthread_cond_broadcast(&sh->changed); /* a merge waiting its turn */
-        pthread_mutex_unlock(&sh->lock);
+    /* The writer runs what is still queued and the syncer syncs it
+     * before they stop; the server sends no more writes by now. */
+    pthread_mutex_lock(&sh->lock);
+    sh->stopping = true;
+    pthread_cond_signal(&sh->checkpoint_due);
+    pthread_cond_broadcast(&sh->changed); /* a merge waiting its turn */
+    pthread_cond_signal(&sh->work);
+    pthread_mutex_unlock(&sh->lock);
+    if (sh->checkpointer_started)
         pthread_join(sh->checkpointer, NULL);
-    }
+    if (sh->writer_started)
+        pthread_join(sh->writer_thread, NULL);
+    pthread_mutex_lock(&sh->lock);
+    pthread_cond_signal(&sh->sync_due);
+    pthread_mutex_unlock(&sh->lock);
+    if (sh->syncer_started)
+        pthread_join(sh->syncer_thread, NULL);
     sq_conn_close(sh->writer);
     if (sh->wal_fd >= 0)
         close(sh->wal_fd);
@@ -650,5 +747,7 @@ void sq_close_shared(void *shared)
     pthread_mutex_destroy(&sh->lock);
     pthread_cond_destroy(&sh->changed);
     pthread_cond_destroy(&sh->checkpoint_due);
+    pthread_cond_destroy(&sh->work);
+    pthread_cond_destroy(&sh->sync_due);
     free(sh);
 }

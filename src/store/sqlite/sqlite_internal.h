@@ -38,8 +38,9 @@
 typedef struct sq_shared sq_shared;
 void *sq_open_shared(const char *path, char *err, size_t errlen);
 void sq_close_shared(void *shared);
-/* Starts the background checkpointer (once the schema exists). */
-void sq_start_checkpointer(sq_shared *sh);
+/* Starts the writer, the syncer and the checkpointer (once the schema
+ * exists); STORE_ERROR when a thread cannot be started. */
+int sq_start_threads(sq_shared *sh);
 /* store_tx for SQLite: runs fn in the next batch (see sqlite_commit.c). */
 int sq_tx(store_conn *conn, store_tx_fn fn, void *arg);
 
@@ -50,7 +51,7 @@ typedef struct sq_index_state sq_index_state;
 typedef struct sqlite_conn_s {
     store_conn base;
     sq_shared *shared;
-    /* while a batch leader runs this connection's work: the leader's
+    /* while the writer runs this connection's work: the writer
      * connection, whose transaction the work belongs to */
     struct sqlite_conn_s *redirect;
     sqlite3 *db;
@@ -68,10 +69,10 @@ typedef struct sqlite_conn_s {
 
 /*
  * Makes writer, a connection of its own that sq_close_shared closes, the
- * one every batch runs on, whichever thread leads it.  SQLite drops a
- * connection's whole page cache when another connection has committed
- * since its last transaction, so batches run on their leaders' pooled
- * connections would each start cold.  Set once, when the store opens,
+ * one every batch runs on.  SQLite drops a connection's whole page cache
+ * when another connection has committed since its last transaction, so
+ * batches run on the requests' pooled connections would each start
+ * cold.  Set once, when the store opens,
  * before any batch.
  */
 void sq_set_writer(sq_shared *sh, sqlite_conn *writer);

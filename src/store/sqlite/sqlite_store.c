@@ -266,8 +266,10 @@ static store_conn *sq_connect(const char *path, void *shared, bool first,
     if (first && (migrate(c, err, errlen) != STORE_OK ||
                   open_writer(path, shared, err, errlen) != STORE_OK))
         goto fail;
-    if (first)
-        sq_start_checkpointer(c->shared);
+    if (first && sq_start_threads(c->shared) != STORE_OK) {
+        snprintf(err, errlen, "cannot start the store's threads for %s", path);
+        goto fail;
+    }
     return &c->base;
 fail:
     sq_disconnect(&c->base);
