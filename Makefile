@@ -93,7 +93,7 @@ FUZZ_CFLAGS := -std=c11 -D_GNU_SOURCE -g -O1 -fno-omit-frame-pointer -Wall -Wext
 FUZZ_REQUEST_SRCS := fuzz/fuzz_request.c src/http/router.c src/http/wire.c \
                src/model/validate.c src/model/model.c src/model/connectcases_model.c \
                src/model/connect_model.c src/util/arena.c src/util/timeutil.c
-FUZZ_SIGV4_SRCS := fuzz/fuzz_sigv4.c src/auth/sigv4.c
+FUZZ_SIGV4_SRCS := fuzz/fuzz_sigv4.c src/auth/sigv4.c src/util/sha256.c
 
 fuzz: $(FUZZ_BUILD)/fuzz_request $(FUZZ_BUILD)/fuzz_sigv4
 

@@ -8,26 +8,14 @@
  * query is sorted by its canonical encoding without materialising that
  * encoding: an iterator yields the encoded bytes of a raw key or value on
  * demand.  The only work areas are the bounded query-pair and path-segment
- * tables on the stack, and one small per-thread scratch: a digest state
- * and the HMAC pad states of the signing keys the thread used last (see
- * thread_scratch), which spare every request two SHA-256 compressions.
+ * tables on the stack; the hashing runs on the thread's state in
+ * util/sha256.c, whose kept HMAC pad states of the signing keys the thread
+ * used last spare every request two SHA-256 compressions.
  */
 #include "auth/sigv4.h"
-
-/*
- * SHA-256 through OpenSSL's SHA256_* functions, which OpenSSL 3 marks
- * deprecated in favour of EVP but still ships, and which run the same
- * code (SHA extensions where the CPU has them).  Through EVP every digest
- * began with a provider call that freed and allocated its state, and every
- * copy of a prepared HMAC state allocated one: about 2,400 instructions a
- * request, a quarter of what the signature check spends beside the
- * hashing itself.  Here a state is a plain struct, copied by assignment.
- */
-#define OPENSSL_SUPPRESS_DEPRECATED
+#include "util/sha256.h"
 
 #include <openssl/crypto.h>
-#include <openssl/sha.h>
-#include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -38,7 +26,7 @@
 #define TERMINATOR "aws4_request"
 #define UNSIGNED_PAYLOAD "UNSIGNED-PAYLOAD"
 #define CONTENT_SHA256 "x-amz-content-sha256"
-#define SHA256_LEN 32
+#define SHA256_LEN SHA256_DIGEST_LEN
 #define HEX64_SIZE (SIGV4_SIG_HEX_LEN + 1)
 
 /* Latest instant a timestamp may name (end of 9999); parsing starts at 1970. */
@@ -205,232 +193,6 @@ static const sigv4_header *find_header(const sigv4_request *req,
     return first;
 }
 
-/* ---- per-thread digest state -------------------------------------------- */
-
-#define HMAC_BLOCK 64 /* SHA-256 block: HMAC pads the key to this */
-#define HMAC_IPAD 0x36
-#define HMAC_OPAD 0x5c
-#define HMAC_MEMO_WAYS 4 /* signing keys one thread keeps pad states for */
-
-/*
- * HMAC-SHA256 under one signing key, with the two key blocks (key XOR ipad,
- * key XOR opad) already absorbed.  A signature then costs two fewer SHA-256
- * compressions, and copying a prepared context is cheaper than initialising
- * one.  These states are as secret as the key itself.
- */
-typedef struct {
-    unsigned char key[SIGV4_KEY_LEN];
-    SHA256_CTX inner; /* SHA-256 after key XOR ipad */
-    SHA256_CTX outer; /* SHA-256 after key XOR opad */
-    int ready;        /* inner and outer hold key's states */
-} hmac_memo;
-
-/*
- * What one thread reuses from request to request: one working digest
- * state, used by one digest at a time, and the HMAC states of the signing
- * keys it used last.  Nothing here is shared, so nothing needs a lock.
- */
-typedef struct {
-    SHA256_CTX md;
-    hmac_memo memo[HMAC_MEMO_WAYS];
-    unsigned last_hit; /* checked first: a thread often serves one caller */
-    unsigned victim;   /* replaced next, round robin */
-} thread_scratch;
-
-static pthread_once_t scratch_once = PTHREAD_ONCE_INIT;
-static pthread_key_t scratch_key;
-static int scratch_key_ok;
-static _Thread_local thread_scratch *my_scratch;
-
-/* Runs at thread exit: the key states are wiped as the contexts go. */
-static void scratch_free(void *p)
-{
-    thread_scratch *s = p;
-
-    if (!s)
-        return;
-    if (my_scratch == s)
-        my_scratch = NULL;
-    OPENSSL_cleanse(s, sizeof *s);
-    free(s);
-}
-
-static void make_scratch_key(void)
-{
-    scratch_key_ok = pthread_key_create(&scratch_key, scratch_free) == 0;
-}
-
-/* This thread's scratch, made on first use; NULL when out of memory. */
-static thread_scratch *scratch(void)
-{
-    thread_scratch *s = my_scratch;
-
-    if (s)
-        return s;
-    pthread_once(&scratch_once, make_scratch_key);
-    if (!scratch_key_ok)
-        return NULL;
-    s = calloc(1, sizeof *s);
-    if (!s)
-        return NULL;
-    if (pthread_setspecific(scratch_key, s) != 0) {
-        scratch_free(s);
-        return NULL;
-    }
-    my_scratch = s;
-    return s;
-}
-
-static int digest_init(SHA256_CTX *md)
-{
-    return SHA256_Init(md) == 1 ? 0 : -1;
-}
-
-static int digest_update(SHA256_CTX *md, const void *data, size_t n)
-{
-    return SHA256_Update(md, data, n) == 1 ? 0 : -1;
-}
-
-static int digest_final(SHA256_CTX *md, unsigned char out[SHA256_LEN])
-{
-    return SHA256_Final(out, md) == 1 ? 0 : -1;
-}
-
-/* SHA-256 of data[0..n) on the thread's working context. */
-static int sha256(const void *data, size_t n, unsigned char out[SHA256_LEN])
-{
-    thread_scratch *s = scratch();
-
-    if ((!data && n) || !s)
-        return -1;
-    if (digest_init(&s->md) < 0 || digest_update(&s->md, data, n) < 0)
-        return -1;
-    return digest_final(&s->md, out);
-}
-
-/* Starts md on the key block k64 XOR pad. */
-static int absorb_key_block(SHA256_CTX *md, const unsigned char k64[HMAC_BLOCK],
-                            unsigned char pad)
-{
-    unsigned char block[HMAC_BLOCK];
-    int rc;
-
-    for (int i = 0; i < HMAC_BLOCK; i++)
-        block[i] = k64[i] ^ pad;
-    rc = digest_init(md) == 0 && digest_update(md, block, HMAC_BLOCK) == 0
-             ? 0
-             : -1;
-    OPENSSL_cleanse(block, sizeof block);
-    return rc;
-}
-
-/* The key padded (or first hashed) to one block, as RFC 2104 says. */
-static int key_block(const void *key, size_t keylen,
-                     unsigned char k64[HMAC_BLOCK])
-{
-    memset(k64, 0, HMAC_BLOCK);
-    if (keylen > HMAC_BLOCK)
-        return sha256(key, keylen, k64);
-    if (keylen)
-        memcpy(k64, key, keylen);
-    return 0;
-}
-
-/*
- * HMAC-SHA256 (RFC 2104) under any key, both key blocks hashed here.  Used
- * where keys change with every call (deriving a signing key), so there is
- * nothing worth keeping.
- */
-static int hmac(const void *key, size_t keylen, const void *msg, size_t n,
-                unsigned char out[SHA256_LEN])
-{
-    unsigned char k64[HMAC_BLOCK], inner[SHA256_LEN];
-    thread_scratch *s = scratch();
-    int rc = -1;
-
-    if (!s || (!msg && n) || (!key && keylen) ||
-        key_block(key, keylen, k64) < 0)
-        goto cleanup;
-    if (absorb_key_block(&s->md, k64, HMAC_IPAD) < 0 ||
-        digest_update(&s->md, msg, n) < 0 || digest_final(&s->md, inner) < 0)
-        goto cleanup;
-    if (absorb_key_block(&s->md, k64, HMAC_OPAD) < 0 ||
-        digest_update(&s->md, inner, sizeof inner) < 0 ||
-        digest_final(&s->md, out) < 0)
-        goto cleanup;
-    rc = 0;
-cleanup:
-    OPENSSL_cleanse(k64, sizeof k64);
-    OPENSSL_cleanse(inner, sizeof inner);
-    return rc;
-}
-
-/* Fills m with key's two pad states; m is left unused on failure. */
-static int memo_fill(hmac_memo *m, const unsigned char key[SIGV4_KEY_LEN])
-{
-    unsigned char k64[HMAC_BLOCK];
-    int rc = -1;
-
-    m->ready = 0;
-    if (key_block(key, SIGV4_KEY_LEN, k64) < 0)
-        goto cleanup;
-    if (absorb_key_block(&m->inner, k64, HMAC_IPAD) < 0 ||
-        absorb_key_block(&m->outer, k64, HMAC_OPAD) < 0)
-        goto cleanup;
-    memcpy(m->key, key, SIGV4_KEY_LEN);
-    m->ready = 1;
-    rc = 0;
-cleanup:
-    OPENSSL_cleanse(k64, sizeof k64);
-    return rc;
-}
-
-/* The thread's prepared states for key, made now if it has none. */
-static const hmac_memo *memo_for(thread_scratch *s,
-                                 const unsigned char key[SIGV4_KEY_LEN])
-{
-    for (unsigned i = 0; i < HMAC_MEMO_WAYS; i++) {
-        unsigned w = (s->last_hit + i) % HMAC_MEMO_WAYS;
-        const hmac_memo *m = &s->memo[w];
-        if (m->ready && CRYPTO_memcmp(m->key, key, SIGV4_KEY_LEN) == 0) {
-            s->last_hit = w;
-            return m;
-        }
-    }
-    s->last_hit = s->victim;
-    s->victim = (s->victim + 1) % HMAC_MEMO_WAYS;
-    return memo_fill(&s->memo[s->last_hit], key) == 0 ? &s->memo[s->last_hit]
-                                                      : NULL;
-}
-
-/*
- * HMAC-SHA256 of msg[0..n) under a signing key, starting from the states
- * kept for it; the prepared states are copied, never consumed.
- */
-static int signing_hmac(const unsigned char key[SIGV4_KEY_LEN],
-                        const void *msg, size_t n,
-                        unsigned char out[SHA256_LEN])
-{
-    unsigned char inner[SHA256_LEN];
-    thread_scratch *s = scratch();
-    const hmac_memo *m = s ? memo_for(s, key) : NULL;
-    int rc = -1;
-
-    if (!m || (!msg && n))
-        goto cleanup;
-    s->md = m->inner;
-    if (digest_update(&s->md, msg, n) < 0 || digest_final(&s->md, inner) < 0)
-        goto cleanup;
-    s->md = m->outer;
-    if (digest_update(&s->md, inner, sizeof inner) < 0 ||
-        digest_final(&s->md, out) < 0)
-        goto cleanup;
-    rc = 0;
-cleanup:
-    OPENSSL_cleanse(inner, sizeof inner);
-    return rc;
-}
-
 /* ---- canonical encoding ------------------------------------------------- */
 
 /*
@@ -524,19 +286,20 @@ static int pct_decode(const char *p, size_t n, char *dst, size_t cap,
 typedef struct {
     char *out; /* text copy, or NULL */
     size_t cap, len;
-    SHA256_CTX *md; /* running SHA-256, or NULL */
+    int digest; /* feeds the thread's running SHA-256 (util/sha256.h) */
     char chunk[1024]; /* most requests in one digest update */
     size_t n;
     int failed; /* text did not fit, or the digest failed */
 } sink;
 
-/* A sink into out[0..cap) (text) or md (digest); the chunk needs no zeroing. */
-static void sink_init(sink *s, char *out, size_t cap, SHA256_CTX *md)
+/* A sink into out[0..cap) (text) or, with digest set, the running digest;
+ * the chunk needs no zeroing. */
+static void sink_init(sink *s, char *out, size_t cap, int digest)
 {
     s->out = out;
     s->cap = cap;
     s->len = 0;
-    s->md = md;
+    s->digest = digest;
     s->n = 0;
     s->failed = 0;
 }
@@ -554,7 +317,7 @@ static void sink_flush(sink *s)
         s->len += s->n;
         s->out[s->len] = '\0';
     }
-    if (s->md && !s->failed && digest_update(s->md, s->chunk, s->n) < 0)
+    if (s->digest && !s->failed && sha256_update(s->chunk, s->n) < 0)
         s->failed = 1;
     s->n = 0;
 }
@@ -818,7 +581,7 @@ static sigv4_status payload_line(const sigv4_request *req, int checking,
     *line = v;
     if (v && (!checking || !strcmp(v, UNSIGNED_PAYLOAD)))
         return SIGV4_OK;
-    if (sha256(req->body, req->body_len, digest) < 0) {
+    if (sha256_of(req->body, req->body_len, digest) < 0) {
         say(why, whylen, "SHA-256 failed");
         return SIGV4_ERROR;
     }
@@ -882,7 +645,7 @@ sigv4_status sigv4_canonical_request(const sigv4_request *req,
     st = payload_line(req, 0, body_hex, &payload, why, whylen);
     if (st != SIGV4_OK)
         goto fail;
-    sink_init(&s, out, outlen, NULL);
+    sink_init(&s, out, outlen, 0);
     st = build_canonical(&s, req, auth, payload, why, whylen);
 fail:
     return st;
@@ -945,21 +708,9 @@ int sigv4_string_to_sign(const sigv4_auth *auth, const char *canonical,
 
     if (!auth || !canonical || !out)
         return -1;
-    if (sha256(canonical, canonical_len, hash) < 0)
+    if (sha256_of(canonical, canonical_len, hash) < 0)
         return -1;
     return sts_format(auth, hash, out, outlen, &len);
-}
-
-/*
- * Leaves the thread's working context on a fresh start, so the last digest
- * it finished (a derived key) does not stay in memory until the next one.
- */
-static void forget_last_digest(void)
-{
-    thread_scratch *s = my_scratch;
-
-    if (s)
-        digest_init(&s->md);
 }
 
 int sigv4_signing_key(const char *secret_key, const char *date,
@@ -978,39 +729,18 @@ int sigv4_signing_key(const char *secret_key, const char *date,
         goto fail;
     memcpy(k0, "AWS4", 4);
     memcpy(k0 + 4, secret_key, n);
-    if (hmac(k0, 4 + n, date, strlen(date), a) < 0 ||
-        hmac(a, sizeof a, region, strlen(region), b) < 0 ||
-        hmac(b, sizeof b, service, strlen(service), a) < 0 ||
-        hmac(a, sizeof a, TERMINATOR, strlen(TERMINATOR), key) < 0)
+    if (hmac_sha256(k0, 4 + n, date, strlen(date), a) < 0 ||
+        hmac_sha256(a, sizeof a, region, strlen(region), b) < 0 ||
+        hmac_sha256(b, sizeof b, service, strlen(service), a) < 0 ||
+        hmac_sha256(a, sizeof a, TERMINATOR, strlen(TERMINATOR), key) < 0)
         goto fail;
     rc = 0;
 fail:
-    forget_last_digest();
+    sha256_forget(); /* the derived key */
     OPENSSL_cleanse(k0, sizeof k0);
     OPENSSL_cleanse(a, sizeof a);
     OPENSSL_cleanse(b, sizeof b);
     return rc;
-}
-
-int sigv4_hmac(const void *key, size_t keylen, const void *msg, size_t n,
-               unsigned char mac[SIGV4_MAC_LEN])
-{
-    int rc;
-
-    if (!mac)
-        return -1;
-    rc = hmac(key, keylen, msg, n, mac);
-    forget_last_digest();
-    return rc;
-}
-
-int sigv4_signature_mac(const unsigned char key[SIGV4_KEY_LEN],
-                        const void *msg, size_t n,
-                        unsigned char mac[SIGV4_MAC_LEN])
-{
-    if (!key || !mac)
-        return -1;
-    return signing_hmac(key, msg, n, mac);
 }
 
 int sigv4_signature(const unsigned char key[SIGV4_KEY_LEN],
@@ -1021,7 +751,7 @@ int sigv4_signature(const unsigned char key[SIGV4_KEY_LEN],
 
     if (!key || !string_to_sign || !hex)
         return -1;
-    if (signing_hmac(key, string_to_sign, strlen(string_to_sign), mac) < 0)
+    if (hmac_sha256_kept(key, string_to_sign, strlen(string_to_sign), mac) < 0)
         return -1;
     to_hex(mac, sizeof mac, hex);
     return 0;
@@ -1492,21 +1222,20 @@ static sigv4_status expected_signature(const sigv4_request *req,
     unsigned char hash[SHA256_LEN], key[SIGV4_KEY_LEN], mac[SHA256_LEN];
     char sts[SIGV4_STS_MAX];
     size_t sts_len;
-    thread_scratch *scr = scratch();
     sigv4_status st = SIGV4_ERROR;
 
     memset(key, 0, sizeof key);
-    if (!scr || digest_init(&scr->md) < 0)
+    if (sha256_begin() < 0)
         goto crypto;
-    sink_init(&s, NULL, 0, &scr->md);
+    sink_init(&s, NULL, 0, 1);
     st = build_canonical(&s, req, auth, payload, why, whylen);
     if (st != SIGV4_OK)
         goto fail;
     st = SIGV4_ERROR;
-    if (digest_final(&scr->md, hash) < 0 ||
+    if (sha256_end(hash) < 0 ||
         sts_format(auth, hash, sts, sizeof sts, &sts_len) < 0 ||
         scope_key(auth, secret, given_key, key) < 0 ||
-        signing_hmac(key, sts, sts_len, mac) < 0)
+        hmac_sha256_kept(key, sts, sts_len, mac) < 0)
         goto crypto;
     to_hex(mac, sizeof mac, hex);
     st = SIGV4_OK;

@@ -162,31 +162,11 @@ int sigv4_signing_key(const char *secret_key, const char *date,
                       unsigned char key[SIGV4_KEY_LEN]);
 
 /*
- * Lower-case hex HMAC-SHA256 of string_to_sign under key, as
- * sigv4_signature_mac() computes it; 0 or -1.
+ * Lower-case hex HMAC-SHA256 of string_to_sign under key (computed with
+ * the key's pad states kept per thread, util/sha256.h); 0 or -1.
  */
 int sigv4_signature(const unsigned char key[SIGV4_KEY_LEN],
                     const char *string_to_sign,
                     char hex[SIGV4_SIG_HEX_LEN + 1]);
-
-/*
- * HMAC-SHA256 of msg[0..n) under a signing key.  Each thread keeps the
- * SHA-256 states of the key's two HMAC pad blocks for the last few keys it
- * used, so a repeated key costs two compressions less; nothing is shared
- * between threads.  Returns 0, or -1 on a NULL argument or when libcrypto
- * fails.
- */
-int sigv4_signature_mac(const unsigned char key[SIGV4_KEY_LEN],
-                        const void *msg, size_t n,
-                        unsigned char mac[SIGV4_MAC_LEN]);
-
-/*
- * Plain HMAC-SHA256 (RFC 2104) of msg[0..n) under a key of any length,
- * nothing kept: what key derivation uses, and the reference the kept
- * states are tested against.  Returns 0, or -1 on a NULL argument (key and
- * msg may be NULL only with a zero length) or when libcrypto fails.
- */
-int sigv4_hmac(const void *key, size_t keylen, const void *msg, size_t n,
-               unsigned char mac[SIGV4_MAC_LEN]);
 
 #endif

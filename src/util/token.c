@@ -14,15 +14,15 @@
 
 #include <openssl/crypto.h>
 
-/* The MAC is SigV4's HMAC-SHA256 under a 32-byte key, which keeps the
- * key's prepared pad states per thread: OpenSSL 3's one-shot HMAC looked
- * up its algorithms and built its contexts anew for every token, some 5%
- * of a SearchCases. */
-#include "auth/sigv4.h"
+/* The MAC is HMAC-SHA256 under a 32-byte key whose prepared pad states
+ * each thread keeps: OpenSSL 3's one-shot HMAC looked up its algorithms
+ * and built its contexts anew for every token, some 5% of a SearchCases. */
+#include "util/sha256.h"
 
 #define TOKEN_VERSION 0x01
-#define TOKEN_MAC_LEN SIGV4_MAC_LEN
-_Static_assert(TOKEN_KEY_LEN == SIGV4_KEY_LEN, "the MAC key is a SigV4 key");
+#define TOKEN_MAC_LEN SHA256_DIGEST_LEN
+_Static_assert(TOKEN_KEY_LEN == SHA256_KEPT_KEY_LEN,
+               "the MAC key is one whose states are kept");
 #define TOKEN_RAW_MIN (1 + TOKEN_MAC_LEN)
 #define TOKEN_RAW_MAX (1 + TOKEN_MAX_POSITION + TOKEN_MAC_LEN)
 
@@ -126,7 +126,7 @@ static bool compute_mac(const token_codec *codec, arena *a, const char *context,
     message[context_len] = 0x00;
     memcpy(message + context_len + 1, position, position_len);
 
-    return sigv4_signature_mac(codec->key, message, message_len, mac) == 0;
+    return hmac_sha256_kept(codec->key, message, message_len, mac) == 0;
 }
 
 /* A position longer than TOKEN_MAX_POSITION is refused with NULL too. */
