@@ -11,22 +11,64 @@ static int is_lower_hex(char c)
     return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f');
 }
 
+/* 36 characters: lower-case hex in groups of 8-4-4-4-12. */
+static int is_uuid_text(const char *id)
+{
+    if (strlen(id) != 36)
+        return 0;
+    for (int i = 0; i < 36; i++) {
+        int dash = i == 8 || i == 13 || i == 18 || i == 23;
+        if (dash ? id[i] != '-' : !is_lower_hex(id[i]))
+            return 0;
+    }
+    return 1;
+}
+
 TEST(ids_uuid_is_lower_case_version_4)
 {
     char previous[ID_UUID_LEN] = "";
     for (int n = 0; n < 100; n++) {
         char id[ID_UUID_LEN];
         id_uuid(id);
-        CHECK_INT(strlen(id), 36);
-        for (int i = 0; i < 36; i++) {
-            if (i == 8 || i == 13 || i == 18 || i == 23)
-                CHECK_INT(id[i], '-');
-            else
-                CHECK(is_lower_hex(id[i]));
-        }
+        CHECK(is_uuid_text(id));
         CHECK_INT(id[14], '4');
         CHECK(strchr("89ab", id[19]));
         CHECK(strcmp(id, previous) != 0);
+        memcpy(previous, id, sizeof id);
+    }
+}
+
+/* The UUID's first 48 bits (12 hex digits around the first dash) as a
+ * number. */
+static long long uuid_millis(const char *id)
+{
+    char hex[13];
+
+    memcpy(hex, id, 8);
+    memcpy(hex + 8, id + 9, 4);
+    hex[12] = '\0';
+    return strtoll(hex, NULL, 16);
+}
+
+TEST(ids_time_ordered_uuid_is_version_7_and_sorts_by_time)
+{
+    /* 2026-11-29T04:30:00Z, and a millisecond that fills all 48 bits */
+    static const long long times[] = {1795926600000LL, 1795926600001LL,
+                                      1795926600999LL, 281474976710655LL};
+    char previous[ID_UUID_LEN] = "";
+
+    for (size_t t = 0; t < sizeof times / sizeof times[0]; t++) {
+        char id[ID_UUID_LEN], same_ms[ID_UUID_LEN];
+        id_uuid_time_ordered(id, times[t]);
+        id_uuid_time_ordered(same_ms, times[t]);
+        CHECK(is_uuid_text(id));
+        CHECK_INT(id[14], '7');
+        CHECK(strchr("89ab", id[19]));
+        CHECK_INT(uuid_millis(id), times[t]);
+        /* the same millisecond, different random bits */
+        CHECK(strncmp(id, same_ms, 13) == 0);
+        CHECK(strcmp(id, same_ms) != 0);
+        CHECK(strcmp(previous, id) < 0);
         memcpy(previous, id, sizeof id);
     }
 }
