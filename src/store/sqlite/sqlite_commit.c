@@ -104,7 +104,7 @@ typedef struct tx_request {
 
 struct sq_shared {
     pthread_mutex_t lock;     /* guards everything below */
-    /* a batch committed, or a turn ended: for the checkpointer */
+    /* a batch has run: for the checkpointer, waiting for its turn */
     pthread_cond_t changed;
     tx_request *head, *tail;  /* requests waiting for a batch */
     /* a batch or a checkpointer's turn is running */
