@@ -7,8 +7,9 @@
  *
  * Every function uses the thread's one working context: a digest fed with
  * sha256_begin/_update/_end must end before the thread calls any other
- * function of this module.  All return 0, or -1 on a NULL argument (data
- * may be NULL only with a zero length) or when libcrypto fails.
+ * function of this module.  The functions that return int return 0, or -1
+ * on a NULL argument (data may be NULL only with a zero length) or when
+ * libcrypto fails.
  */
 #ifndef CASESD_SHA256_H
 #define CASESD_SHA256_H
