@@ -46,7 +46,19 @@ struct validator {
     int compiled_count;
 };
 
-/* State of one validate_shape() call. */
+/* One step of the path from the validated value down to the current one:
+ * a member or map key (name), or a list element (index). */
+typedef struct {
+    const char *name; /* NULL for a list element */
+    size_t index;
+} path_step;
+
+/*
+ * State of one validate_shape() call.  The path is kept as steps and only
+ * written out as text when a violation is reported: most input is valid,
+ * and formatting the path of every member checked cost more than checking
+ * most of them.
+ */
 typedef struct {
     const validator *v;
     char *err;
@@ -54,9 +66,17 @@ typedef struct {
     pcre2_match_data *match; /* created on the first pattern check */
     int depth;
     bool in_map_key;         /* wording: "Map keys must satisfy ..." */
-    size_t path_len;
-    char path[VALIDATE_PATH_MAX];
+    int steps_len;
+    /* An aggregate adds at most one step, and VALIDATE_MAX_DEPTH bounds
+     * how deep aggregates nest. */
+    path_step steps[VALIDATE_MAX_DEPTH + 1];
 } walk;
+
+/* The path written out: "fields[0].value", as AWS quotes it. */
+typedef struct {
+    size_t len;
+    char text[VALIDATE_PATH_MAX];
+} path_text;
 
 /* Cuts a truncated string back to a whole UTF-8 sequence, so the message
  * stays valid for the JSON error body. */
@@ -74,16 +94,19 @@ static void trim_partial_utf8(char *s, size_t len)
         s[lead - 1] = '\0';
 }
 
+static void path_write(const walk *w, path_text *p);
 static int report(walk *w, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
 /* Writes the AWS-style message for the current path; always returns -1. */
 static int report(walk *w, const char *fmt, ...)
 {
     char constraint[VALIDATE_CONSTRAINT_MAX];
+    path_text path;
     va_list ap;
 
     if (!w->err || w->errlen == 0)
         return -1;
+    path_write(w, &path);
     va_start(ap, fmt);
     vsnprintf(constraint, sizeof constraint, fmt, ap);
     va_end(ap);
@@ -92,7 +115,7 @@ static int report(walk *w, const char *fmt, ...)
     int n = snprintf(w->err, w->errlen,
                      "1 validation error detected: Value%s%s%s failed to "
                      "satisfy constraint: %s%s%s",
-                     w->path_len ? " at '" : "", w->path, w->path_len ? "'" : "",
+                     path.len ? " at '" : "", path.text, path.len ? "'" : "",
                      w->in_map_key ? "Map keys must satisfy constraint: [" : "",
                      constraint, w->in_map_key ? "]" : "");
     if (n > 0 && (size_t)n >= w->errlen)
@@ -100,38 +123,65 @@ static int report(walk *w, const char *fmt, ...)
     return -1;
 }
 
-static void path_append(walk *w, const char *s)
+static void path_append(path_text *p, const char *s)
 {
-    size_t room = VALIDATE_PATH_MAX - 1 - w->path_len;
+    size_t room = VALIDATE_PATH_MAX - 1 - p->len;
     size_t n = strlen(s);
 
     if (n > room)
         n = room;
-    memcpy(w->path + w->path_len, s, n);
-    w->path_len += n;
-    w->path[w->path_len] = '\0';
+    memcpy(p->text + p->len, s, n);
+    p->len += n;
+    p->text[p->len] = '\0';
     if (n == room) { /* truncated: never end inside a UTF-8 sequence */
-        trim_partial_utf8(w->path, w->path_len);
-        w->path_len = strlen(w->path);
+        trim_partial_utf8(p->text, p->len);
+        p->len = strlen(p->text);
     }
 }
 
-/* Appends sep and name to the path; returns the length to restore.  Runs
- * for every member validated, so it copies rather than formats. */
-static size_t path_push(walk *w, const char *sep, const char *name)
+/* Writes "[i]" into out (at least 24 bytes). */
+static void format_index(char *out, size_t i)
 {
-    size_t saved = w->path_len;
+    char digits[21];
+    int n = 0;
 
-    if (w->path_len)
-        path_append(w, sep);
-    path_append(w, name);
-    return saved;
+    do {
+        digits[n++] = (char)('0' + i % 10);
+        i /= 10;
+    } while (i);
+    *out++ = '[';
+    while (n)
+        *out++ = digits[--n];
+    *out++ = ']';
+    *out = '\0';
 }
 
-static void path_pop(walk *w, size_t saved)
+static void path_write(const walk *w, path_text *p)
 {
-    w->path_len = saved;
-    w->path[saved] = '\0';
+    char index[24];
+
+    p->len = 0;
+    p->text[0] = '\0';
+    for (int i = 0; i < w->steps_len; i++) {
+        if (!w->steps[i].name) {
+            format_index(index, w->steps[i].index);
+            path_append(p, index);
+            continue;
+        }
+        if (p->len)
+            path_append(p, ".");
+        path_append(p, w->steps[i].name);
+    }
+}
+
+static void path_push(walk *w, const char *name, size_t index)
+{
+    w->steps[w->steps_len++] = (path_step){.name = name, .index = index};
+}
+
+static void path_pop(walk *w)
+{
+    w->steps_len--;
 }
 
 static int check_value(walk *w, int shape_index, json_t *value);
@@ -284,13 +334,14 @@ static int check_structure(walk *w, const model_shape *shape, json_t *obj)
     for (int i = 0; i < shape->member_count; i++) {
         const model_member *m = &shape->members[i];
         json_t *value = json_object_get(obj, m->name);
-        size_t saved = path_push(w, ".", m->name);
         int rc = 0;
+
+        path_push(w, m->name, 0);
         if (value && !json_is_null(value))
             rc = check_value(w, m->shape, value);
         else if (m->required)
             rc = report(w, "Member must not be null");
-        path_pop(w, saved);
+        path_pop(w);
         if (rc < 0)
             return -1;
     }
@@ -305,37 +356,16 @@ static int check_element(walk *w, const model_shape *container, json_t *value)
     return check_value(w, container->element, value);
 }
 
-/* Writes "[i]" into out (at least 24 bytes).  Runs for every list element
- * validated, so it formats by hand rather than through snprintf. */
-static void format_index(char *out, size_t i)
-{
-    char digits[21];
-    int n = 0;
-
-    do {
-        digits[n++] = (char)('0' + i % 10);
-        i /= 10;
-    } while (i);
-    *out++ = '[';
-    while (n)
-        *out++ = digits[--n];
-    *out++ = ']';
-    *out = '\0';
-}
-
 static int check_list(walk *w, const model_shape *shape, json_t *list)
 {
-    char index[24];
-
     if (!json_is_array(list))
         return report(w, "Member must be a list");
     if (check_length(w, shape, (int64_t)json_array_size(list)) < 0)
         return -1;
     for (size_t i = 0; i < json_array_size(list); i++) {
-        format_index(index, i);
-        size_t saved = path_push(w, "", index);
+        path_push(w, NULL, i);
         int rc = check_element(w, shape, json_array_get(list, i));
-        path_pop(w, saved);
+        path_pop(w);
         if (rc < 0)
             return -1;
     }
@@ -357,9 +387,9 @@ static int check_map(walk *w, const model_shape *shape, json_t *map)
         w->in_map_key = false;
         if (rc < 0)
             return -1;
-        size_t saved = path_push(w, ".", key);
+        path_push(w, key, 0);
         rc = check_element(w, shape, value);
-        path_pop(w, saved);
+        path_pop(w);
         if (rc < 0)
             return -1;
     }
