@@ -90,6 +90,9 @@ char *case_reply_render(const json_t *requested, const char *text,
         b.failed = true;
         goto cleanup;
     }
+    /* The answer is the requested part of the text plus a little framing
+     * per value; the tags are usually few. */
+    textbuf_reserve(&b, text_len + (size_t)n * 16 + 256);
     put_fields(&b, requested, m, n, used);
     textbuf_puts(&b, ",\"templateId\":");
     textbuf_put_string(&b, template_id ? template_id : "");

@@ -124,6 +124,20 @@ static json_t *convert_timestamp(const bind_ctx *ctx, const char *text)
     return json_string(text);
 }
 
+/* text as a JSON string; NULL when it is not valid UTF-8.  Path labels
+ * and query values are mostly ids, plain ASCII, which need no UTF-8
+ * decoding to be valid: jansson's own check reads them a byte at a time. */
+static json_t *string_value(const char *text)
+{
+    size_t len = 0;
+
+    while (text[len] && !((unsigned char)text[len] & 0x80))
+        len++;
+    if (text[len] == '\0')
+        return json_stringn_nocheck(text, len);
+    return json_string(text);
+}
+
 /* The JSON value of one wire string for a shape; NULL with ctx->err set. */
 static json_t *convert_scalar(const bind_ctx *ctx, const model_shape *shape,
                               const char *text)
@@ -153,7 +167,7 @@ static json_t *convert_scalar(const bind_ctx *ctx, const model_shape *shape,
         value = convert_timestamp(ctx, text);
         break;
     default: /* strings, blobs; aggregates cannot travel outside the body */
-        value = json_string(text);
+        value = string_value(text);
         break;
     }
     if (!value)

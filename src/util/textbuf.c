@@ -7,22 +7,37 @@
 #include "util/jsonw.h"
 #include "util/textbuf.h"
 
+/* Room for n more bytes and the NUL; false (and b failed) when there is
+ * no memory for it. */
+static bool make_room(textbuf *b, size_t n)
+{
+    size_t cap = b->cap ? b->cap : 512;
+    char *p;
+
+    if (b->failed)
+        return false;
+    if (b->len + n + 1 <= b->cap)
+        return true;
+    while (cap < b->len + n + 1)
+        cap *= 2;
+    if (!(p = realloc(b->p, cap))) {
+        b->failed = true;
+        return false;
+    }
+    b->p = p;
+    b->cap = cap;
+    return true;
+}
+
+void textbuf_reserve(textbuf *b, size_t n)
+{
+    make_room(b, n);
+}
+
 void textbuf_put(textbuf *b, const char *s, size_t n)
 {
-    if (b->failed)
+    if (!make_room(b, n))
         return;
-    if (b->len + n + 1 > b->cap) {
-        size_t cap = b->cap ? b->cap : 512;
-        char *p;
-        while (cap < b->len + n + 1)
-            cap *= 2;
-        if (!(p = realloc(b->p, cap))) {
-            b->failed = true;
-            return;
-        }
-        b->p = p;
-        b->cap = cap;
-    }
     memcpy(b->p + b->len, s, n);
     b->len += n;
     b->p[b->len] = '\0';

@@ -21,6 +21,9 @@ typedef struct {
     bool failed;
 } textbuf;
 
+/* Makes room for n more bytes at once, for a writer that knows about how
+ * long its text will be: growing step by step copies it each time. */
+void textbuf_reserve(textbuf *b, size_t n);
 void textbuf_put(textbuf *b, const char *s, size_t n);
 void textbuf_puts(textbuf *b, const char *s);
 void textbuf_put_int(textbuf *b, int64_t v);

@@ -47,6 +47,26 @@ TEST(textbuf_grows_past_its_first_block)
     free(out);
 }
 
+TEST(textbuf_reserve_makes_room_once_for_what_follows)
+{
+    textbuf b = {0};
+    char *before, *out;
+    size_t len = 0;
+
+    textbuf_puts(&b, "start:");
+    textbuf_reserve(&b, 5000);
+    CHECK(b.cap >= b.len + 5000 + 1);
+    before = b.p;
+    for (int i = 0; i < 500; i++)
+        textbuf_puts(&b, "0123456789");
+    CHECK(b.p == before); /* no step of growth moved the text */
+    out = textbuf_finish(&b, &len);
+    CHECK(out);
+    CHECK_INT(len, 5006);
+    CHECK(memcmp(out, "start:0123456789", 16) == 0);
+    free(out);
+}
+
 TEST(textbuf_reports_a_failure_once_at_the_end)
 {
     textbuf b = {0};
