@@ -261,6 +261,33 @@ TEST(wire_converts_headers_and_query_by_type)
     router_free(r);
 }
 
+TEST(wire_keeps_ascii_and_utf8_labels_exactly)
+{
+    static const struct {
+        const char *path, *want;
+    } cases[] = {
+        {"/domains/plain-id_0/fields-list", "plain-id_0"},
+        {"/domains/caf%C3%A9/fields-list", "caf\xc3\xa9"},   /* decoded, then checked */
+        {"/domains/%E2%82%AC1/fields-list", "\xe2\x82\xac" "1"},
+    };
+
+    for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
+        arena *a = arena_new(4096);
+        route_match m;
+        json_t *input = NULL;
+        char err[256];
+
+        CHECK(a);
+        CHECK_INT(route(a, "POST", cases[i].path, &m), ROUTE_OK);
+        wire_request req = {&m, NULL, 0, NULL, NULL, NULL};
+        CHECK_INT(wire_build_input(&req, &input, err, sizeof err), 0);
+        CHECK_STR(json_string_value(json_object_get(input, "domainId")),
+                  cases[i].want);
+        json_decref(input);
+        arena_free(a);
+    }
+}
+
 TEST(wire_rejects_invalid_utf8_from_the_wire)
 {
     arena *a = arena_new(4096);
