@@ -1096,11 +1096,11 @@ TEST(search_store_tagset_backfill_matches_the_kept_sets)
  * it is not there (static storage). */
 static const char *migration_trigger(int number, const char *name)
 {
-    static char sql[4][8192];
+    static char sql[8][8192];
     static int next;
     char head[128];
     const char *start = NULL, *end;
-    char *out = sql[next++ % 4];
+    char *out = sql[next++ % 8];
 
     snprintf(head, sizeof head, "CREATE TRIGGER %s ", name);
     for (int i = 0; i < store_migration_count; i++)
@@ -1160,21 +1160,26 @@ static bool seed_index_shapes(fixture *f)
                                   "arn:aws:connect:us-east-1:1:instance/i/agent/a"),
                "created_datetime", str_value("2026-11-28T10:00:00.000Z"))) > 0 &&
            add_case(f, "d1", "c2", json_pack(
-               "{so so so so so}", "title", str_value(""), "prio",
+               "{so so so so so so}", "title", str_value(""), "prio",
                str_value("low"), "count", json_pack("{sI}", "doubleValue",
                                                     (json_int_t)3),
                "flag", json_pack("{sb}", "booleanValue", 0),
-               "blank", json_pack("{s{}}", "emptyValue"))) > 0 &&
+               "blank", json_pack("{s{}}", "emptyValue"),
+               "created_datetime", str_value("2026-13-99Tnot a time"))) > 0 &&
            add_case(f, "d2", "c3", json_pack(
-               "{so so}", "title", str_value("Schöne Grüße"), "both",
+               "{so so so so}", "title", str_value("Schöne Grüße"), "both",
                json_pack("{ssss}", "stringValue", "first words",
-                         "userArnValue", "second words"))) > 0 &&
+                         "userArnValue", "second words"),
+               "spaced", str_value("2026-11-28 10:00"),
+               "second", json_pack("{ssss}", "stringValue", "x",
+                                   "userArnValue", "2026-11-28T11:00"))) > 0 &&
            add_case(f, "d1", "c4", json_object()) > 0 &&
            add_case(f, "d1", "c5", many_fields(20)) > 0;
 }
 
 /* The index sqlite_index.c writes for new cases is, row for row, the one
- * the triggers it replaced (migrations 005 and 006) wrote; and the delete
+ * the triggers it replaced (migrations 005 and 006, and the triggers on
+ * case_values that migration 015 dropped) wrote; and the delete
  * trigger, which recomputes each case's text from its JSON, takes every
  * term out of the full-text index again. */
 TEST(search_store_case_index_matches_the_replaced_triggers)
@@ -1184,8 +1189,12 @@ TEST(search_store_case_index_matches_the_replaced_triggers)
     char *from_c = NULL, *from_triggers = NULL, *emptied = NULL;
     const char *search_trigger = migration_trigger(6, "cases_search_insert");
     const char *count_trigger = migration_trigger(5, "cases_count_insert");
+    const char *day_trigger = migration_trigger(9, "day_count_insert");
+    const char *tag_trigger = migration_trigger(14, "tag_value_insert");
+    const char *time_trigger = migration_trigger(14, "tag_recency_updated_insert");
 
-    CHECK(*search_trigger && *count_trigger);
+    CHECK(*search_trigger && *count_trigger && *day_trigger && *tag_trigger &&
+          *time_trigger);
     CHECK(store_fixture_open(&f, 1));
     CHECK(seed_index_shapes(&f));
     CHECK((db = store_fixture_reopen_raw(&f)) != NULL);
@@ -1195,7 +1204,8 @@ TEST(search_store_case_index_matches_the_replaced_triggers)
     from_c = index_snapshot(db);
     CHECK(from_c && strstr(from_c, "real 2.5") && strstr(from_c, "integer 3") &&
           strstr(from_c, "schone 1 1") && strstr(from_c, "words 1 2") &&
-          strstr(from_c, "\n3 high 1|") && strstr(from_c, "word19 1 1"));
+          strstr(from_c, "\n3 high 1|") && strstr(from_c, "word19 1 1") &&
+          strstr(from_c, " 2026-11-28 1;") && strstr(from_c, " 2026-13-99 1\n"));
 
     CHECK(sqlite3_exec(db, "BEGIN; CREATE TEMP TABLE old AS SELECT * FROM "
                            "cases; DELETE FROM cases;" INDEX_FTS_FLUSH,
@@ -1204,6 +1214,9 @@ TEST(search_store_case_index_matches_the_replaced_triggers)
     CHECK(emptied && !strcmp(emptied, "0 0 0 0 "));
     CHECK(sqlite3_exec(db, search_trigger, NULL, NULL, NULL) == SQLITE_OK);
     CHECK(sqlite3_exec(db, count_trigger, NULL, NULL, NULL) == SQLITE_OK);
+    CHECK(sqlite3_exec(db, day_trigger, NULL, NULL, NULL) == SQLITE_OK);
+    CHECK(sqlite3_exec(db, tag_trigger, NULL, NULL, NULL) == SQLITE_OK);
+    CHECK(sqlite3_exec(db, time_trigger, NULL, NULL, NULL) == SQLITE_OK);
     CHECK(sqlite3_exec(db, "INSERT INTO cases SELECT * FROM old;"
                            INDEX_FTS_FLUSH "COMMIT",
                        NULL, NULL, NULL) == SQLITE_OK);
@@ -1278,6 +1291,11 @@ TEST(search_store_key_cache_forgets_rolled_back_keys)
     "|| val || ' ' || updated || ' ' || case_seq AS row FROM tag_recency "    \
     "ORDER BY kkey, val, updated, case_seq)"
 
+#define DAY_COUNT_ROWS                                                        \
+    "SELECT coalesce(group_concat(row, ';'), '') FROM (SELECT kkey || ' ' "   \
+    "|| day || ' ' || n AS row FROM search_day_counts WHERE n <> 0 "          \
+    "ORDER BY kkey, day)"
+
 /* The backfill of a migration: its SQL from marker on. */
 static const char *migration_tail(int number, const char *marker)
 {
@@ -1294,33 +1312,40 @@ static json_t *stamped(const char *title, const char *updated)
                      "last_updated_datetime", str_value(updated));
 }
 
-/* The per-tag counts and the tags' last-updated order that the triggers on
- * case_values keep through tagging, retagging, untagging, updates of a
- * case's update time and deletions are those the backfills of migrations
- * 007 and 008 compute from the tags as they end up. */
+/* The per-tag counts, the tags' last-updated order and the day counts that
+ * the triggers keep through tagging (before and after the case exists),
+ * retagging, untagging, updates of a case's update time and deletions are
+ * those the backfills of migrations 007, 008 and 009 compute from the
+ * values as they end up. */
 TEST(search_store_tag_bookkeeping_matches_the_backfills)
 {
     const char *counts_sql = migration_tail(7, "-- Tags that existed before");
     const char *recency_sql = migration_tail(8, "-- What existed before");
+    const char *days_sql = migration_tail(9, "-- Values that existed before");
     fixture f = {0};
     sqlite3 *db = NULL;
-    char *counts = NULL, *recency = NULL, *counts_after = NULL,
-         *recency_after = NULL, id[16];
+    char *counts = NULL, *recency = NULL, *days = NULL, *counts_after = NULL,
+         *recency_after = NULL, *days_after = NULL, id[16];
     remove_tags rm = {.keys = {"team", NULL}};
     put_case later = {.domain = "d1", .id = "c03",
                       .fields = stamped("t", "2026-11-28T12:00:00.000Z")};
 
-    CHECK(counts_sql && recency_sql);
+    CHECK(counts_sql && recency_sql && days_sql);
     CHECK(store_fixture_open(&f, 1));
     CHECK_INT(add_tag(&f, "d1", "c00", "team", "early"), STORE_OK);
+    CHECK_INT(add_tag(&f, "d1", "c00", "due", "2026-12-01T00:00:00Z"), STORE_OK);
     for (int i = 0; i < 8; i++) {
         snprintf(id, sizeof id, "c%02d", i);
         CHECK(add_case(&f, "d1", id, stamped("t", "2026-11-01T10:00:00.000Z")) > 0);
         CHECK_INT(add_tag(&f, "d1", id, "team", i % 3 ? "a" : "b"), STORE_OK);
         if (i % 2)
             CHECK_INT(add_tag(&f, "d1", id, "region", "eu"), STORE_OK);
+        if (i % 3 == 1)
+            CHECK_INT(add_tag(&f, "d1", id, "due", "2026-12-02T00:00:00Z"),
+                      STORE_OK);
     }
     CHECK_INT(add_tag(&f, "d1", "c01", "team", "b"), STORE_OK);
+    CHECK_INT(add_tag(&f, "d1", "c04", "due", "2026-12-03T00:00:00Z"), STORE_OK);
     snprintf(rm.arn, sizeof rm.arn,
              "arn:aws:cases:us-east-1:111122223333:domain/d1/case/c02");
     CHECK_INT(store_tx(f.conn, untag_tx, &rm), STORE_OK);
@@ -1330,22 +1355,33 @@ TEST(search_store_tag_bookkeeping_matches_the_backfills)
     CHECK((db = store_fixture_reopen_raw(&f)) != NULL);
     counts = table_text(db, TAG_COUNT_ROWS);
     recency = table_text(db, TAG_RECENCY_ROWS);
+    days = table_text(db, DAY_COUNT_ROWS);
     CHECK(counts && strstr(counts, " b 4") && strstr(counts, " eu 3") && recency &&
-          strstr(recency, "2026-11-28T12:00:00.000Z"));
+          strstr(recency, "2026-11-28T12:00:00.000Z") &&
+          strstr(recency, " 2026-12-01T00:00:00Z 2026-11-01T10:00:00.000Z ") && days &&
+          strstr(days, " 2026-12-01 1;") && strstr(days, " 2026-12-02 2;") &&
+          strstr(days, " 2026-12-03 1") && strstr(days, " 2026-11-28 1"));
     CHECK(sqlite3_exec(db, "DELETE FROM tag_recency; DELETE FROM search_counts "
                            "WHERE kkey IN (SELECT kkey FROM search_keys "
-                           "WHERE kind = 1)",
+                           "WHERE kind = 1); DELETE FROM search_day_counts",
                        NULL, NULL, NULL) == SQLITE_OK);
     CHECK(sqlite3_exec(db, counts_sql, NULL, NULL, NULL) == SQLITE_OK);
     CHECK(sqlite3_exec(db, recency_sql, NULL, NULL, NULL) == SQLITE_OK);
+    CHECK(sqlite3_exec(db, days_sql, NULL, NULL, NULL) == SQLITE_OK);
     counts_after = table_text(db, TAG_COUNT_ROWS);
     recency_after = table_text(db, TAG_RECENCY_ROWS);
+    days_after = table_text(db, DAY_COUNT_ROWS);
     CHECK(counts_after && !strcmp(counts, counts_after));
     CHECK(recency_after && !strcmp(recency, recency_after));
+    CHECK(days_after && !strcmp(days, days_after));
+    if (days && days_after && strcmp(days, days_after))
+        fprintf(stderr, "kept:     %s\nbackfill: %s\n", days, days_after);
     sqlite3_close(db);
     free(counts);
     free(recency);
+    free(days);
     free(counts_after);
     free(recency_after);
+    free(days_after);
     store_fixture_close(&f);
 }

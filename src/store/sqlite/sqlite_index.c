@@ -15,6 +15,10 @@
  * as json_each reads it back from the stored text (member_bind), and the
  * body joins the same members in the same order (add_body_member).
  *
+ * No trigger follows the rows inserted into case_values (migration 015),
+ * so the day counts of migration 009 are kept here too: a text value that
+ * starts with a date counts its case under that day (count_days).
+ *
  * The cases a key holds (search_keys.n) are counted once per batch: each
  * value row notes its key on the connection, and sq_index_flush, just
  * before COMMIT, adds up the notes with one UPDATE per key.  An UPDATE of
@@ -45,12 +49,13 @@ enum index_stmt {
 };
 
 /* A case's value rows go in with one statement per ROWS_PER_STMT rows, and
- * its options are counted the same way: a statement of its own per row
- * cost more than the row.  The statements for n rows sit in slot n - 1 of
- * each range. */
+ * its options and days are counted the same way: a statement of its own
+ * per row cost more than the row.  The statements for n rows sit in slot
+ * n - 1 of each range. */
 #define ROWS_PER_STMT 16
 #define IX_SLOT_ROWS (SQ_SLOTS_INDEX + IX__COUNT)
 #define IX_SLOT_OPTIONS (IX_SLOT_ROWS + ROWS_PER_STMT)
+#define IX_SLOT_DAYS (IX_SLOT_OPTIONS + ROWS_PER_STMT)
 
 static const char *const index_sql[IX__COUNT] = {
     [IX_KEY_FIND] =
@@ -64,7 +69,7 @@ static const char *const index_sql[IX__COUNT] = {
     [IX_KEY_COUNT] = "UPDATE search_keys SET n = n + ?2 WHERE kkey = ?1",
 };
 
-_Static_assert(IX__COUNT + 2 * ROWS_PER_STMT <= 64,
+_Static_assert(IX__COUNT + 3 * ROWS_PER_STMT <= 64,
                "index statements overflow their slots");
 
 static sqlite3_stmt *stmt(sqlite_conn *c, enum index_stmt id)
@@ -76,6 +81,7 @@ static sqlite3_stmt *stmt(sqlite_conn *c, enum index_stmt id)
 static char rows_sql[ROWS_PER_STMT][64 + ROWS_PER_STMT * 16];
 /* A stringValue is counted only when it is one of its field's options. */
 static char options_sql[ROWS_PER_STMT][320 + ROWS_PER_STMT * 24];
+static char days_sql[ROWS_PER_STMT][160 + ROWS_PER_STMT * 32];
 static pthread_once_t sql_once = PTHREAD_ONCE_INIT;
 
 static void write_options_sql(char *out, int n)
@@ -93,6 +99,17 @@ static void write_options_sql(char *out, int n)
                        "ON CONFLICT DO UPDATE SET n = n + 1");
 }
 
+static void write_days_sql(char *out, int n)
+{
+    int len = sprintf(out, "INSERT INTO search_day_counts (kkey, day, n) "
+                           "VALUES ");
+
+    for (int i = 0; i < n; i++)
+        len += sprintf(out + len, "%s(?%d, substr(?%d, 1, 10), 1)",
+                       i ? ", " : "", 1 + 2 * i, 2 + 2 * i);
+    sprintf(out + len, " ON CONFLICT DO UPDATE SET n = n + 1");
+}
+
 static void write_sql(void)
 {
     for (int n = 1; n <= ROWS_PER_STMT; n++) {
@@ -103,6 +120,7 @@ static void write_sql(void)
             r += sprintf(rows + r, "%s(?1, ?%d, ?%d)", i ? ", " : "",
                          2 + 2 * i, 3 + 2 * i);
         write_options_sql(options_sql[n - 1], n);
+        write_days_sql(days_sql[n - 1], n);
     }
 }
 
@@ -116,6 +134,12 @@ static sqlite3_stmt *options_stmt(sqlite_conn *c, int n)
 {
     pthread_once(&sql_once, write_sql);
     return sq_stmt(c, IX_SLOT_OPTIONS + n - 1, options_sql[n - 1]);
+}
+
+static sqlite3_stmt *days_stmt(sqlite_conn *c, int n)
+{
+    pthread_once(&sql_once, write_sql);
+    return sq_stmt(c, IX_SLOT_DAYS + n - 1, days_sql[n - 1]);
 }
 
 /* --- the key cache ---------------------------------------------------------------- */
@@ -377,6 +401,22 @@ static bool add_body_member(textbuf *body, bool *any, const json_t *v)
     return true;
 }
 
+/* Whether v is text that migration 009's GLOB
+ * '[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9]T*' matches. */
+static bool starts_with_date(const json_t *v)
+{
+    static const char shape[] = "dddd-dd-ddT";
+    const char *text = json_string_value(v);
+
+    if (!text || json_string_length(v) < sizeof shape - 1)
+        return false;
+    for (size_t i = 0; i < sizeof shape - 1; i++)
+        if (shape[i] == 'd' ? text[i] < '0' || text[i] > '9'
+                            : text[i] != shape[i])
+            return false;
+    return true;
+}
+
 /* One value row of the new case: the key and the member filed under it
  * (NULL: the domain's row, whose value is NULL). */
 typedef struct {
@@ -394,6 +434,8 @@ typedef struct {
     int row_count;
     value_row *options; /* stringValues, which may be options */
     int option_count;
+    value_row *days; /* rows whose value starts with a date */
+    int day_count;
 } new_case;
 
 /* Notes that a value row under kkey was written (see sq_index_flush). */
@@ -470,6 +512,20 @@ static int add_rows(const new_case *nc, const value_row *rows, int n)
     return STORE_OK;
 }
 
+/* Counts days[0..n) under their keys and days. */
+static int count_days(const new_case *nc, const value_row *days, int n)
+{
+    sqlite3_stmt *s = days_stmt(nc->c, n);
+
+    if (!s)
+        return STORE_ERROR;
+    for (int i = 0; i < n; i++) {
+        sqlite3_bind_int64(s, 1 + 2 * i, days[i].kkey);
+        member_bind(s, 2 + 2 * i, days[i].value);
+    }
+    return sq_run(nc->c, s, "count days");
+}
+
 /* Counts options[0..n) that are options of their fields. */
 static int count_options(const new_case *nc, const value_row *options, int n)
 {
@@ -509,6 +565,8 @@ static int index_field(new_case *nc, const char *field_id,
             goto not_text;
         if (!has_row) {
             nc->rows[nc->row_count++] = (value_row){kkey, v, NULL};
+            if (starts_with_date(v))
+                nc->days[nc->day_count++] = (value_row){kkey, v, NULL};
             has_row = true;
         }
         if (!strcmp(member, "stringValue"))
@@ -560,12 +618,13 @@ int sq_index_case_insert(sqlite_conn *c, const store_scope *scope,
     size_t field_count = json_object_size(fields);
     value_row *rows = malloc((field_count + 1) * sizeof *rows);
     value_row *options = malloc((member_count(fields) + 1) * sizeof *options);
-    new_case nc = {c, scope, domain_id, seq, rows, 1, options, 0};
+    value_row *days = malloc((field_count + 1) * sizeof *days);
+    new_case nc = {c, scope, domain_id, seq, rows, 1, options, 0, days, 0};
     textbuf body = {0};
     bool any_text = false;
     const char *field_id;
     json_t *value;
-    int status = rows && options ? STORE_OK : STORE_ERROR;
+    int status = rows && options && days ? STORE_OK : STORE_ERROR;
 
     if (status == STORE_OK)
         status = key_of(c, scope, domain_id, SQ_KEY_DOMAIN, "", &rows[0].kkey);
@@ -586,6 +645,10 @@ int sq_index_case_insert(sqlite_conn *c, const store_scope *scope,
         status = count_options(&nc, options + i,
                                n < ROWS_PER_STMT ? n : ROWS_PER_STMT);
     }
+    for (int i = 0; status == STORE_OK && i < nc.day_count; i += ROWS_PER_STMT) {
+        int n = nc.day_count - i;
+        status = count_days(&nc, days + i, n < ROWS_PER_STMT ? n : ROWS_PER_STMT);
+    }
     if (status == STORE_OK)
         status = queue_body(&nc, &body, any_text);
     /* Outside a transaction nobody flushes before a COMMIT. */
@@ -594,5 +657,6 @@ int sq_index_case_insert(sqlite_conn *c, const store_scope *scope,
     textbuf_discard(&body);
     free(rows);
     free(options);
+    free(days);
     return status;
 }
