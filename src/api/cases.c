@@ -841,7 +841,8 @@ static int create_case(request_ctx *ctx)
     }
     if (!t.token && check_early(&t) == -1)
         goto cleanup;
-    rc = store_tx(ctx->db, create_case_in_tx, &t);
+    /* Checked: create_case_in_tx refuses only before write_new_case. */
+    rc = store_tx_checked(ctx->db, create_case_in_tx, &t);
     if (rc != 0) {
         rc = api_tx_result(ctx, rc);
         goto cleanup;

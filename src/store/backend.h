@@ -28,6 +28,8 @@ struct store_backend {
     void (*disconnect)(store_conn *conn);
     /* store_tx: run fn in a write transaction, durable when it returns 0 */
     int (*tx)(store_conn *conn, store_tx_fn fn, void *arg);
+    /* store_tx_checked */
+    int (*tx_checked)(store_conn *conn, store_tx_fn fn, void *arg);
     /* store_read_begin / store_read_end */
     int (*read_begin)(store_conn *conn);
     void (*read_end)(store_conn *conn);

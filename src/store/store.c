@@ -155,6 +155,11 @@ int store_tx(store_conn *conn, store_tx_fn fn, void *arg)
     return conn->backend->tx(conn, fn, arg);
 }
 
+int store_tx_checked(store_conn *conn, store_tx_fn fn, void *arg)
+{
+    return conn->backend->tx_checked(conn, fn, arg);
+}
+
 int store_read_begin(store_conn *conn)
 {
     return conn->backend->read_begin(conn);

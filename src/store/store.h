@@ -101,6 +101,15 @@ typedef int (*store_tx_fn)(store_conn *conn, void *arg);
  * the connection store_tx was given) and touch nothing of another request.
  */
 int store_tx(store_conn *conn, store_tx_fn fn, void *arg);
+/*
+ * As store_tx, for an fn that checks everything it may refuse before its
+ * first write: once it has written, it fails only because the store did.
+ * A backend that shares transactions may then run fn without a rollback
+ * point of its own.  Should fn fail after writing all the same, the shared
+ * transaction is rolled back whole, and the other writers in it get
+ * STORE_BUSY (retry) instead of their results.
+ */
+int store_tx_checked(store_conn *conn, store_tx_fn fn, void *arg);
 
 /* --- read snapshots ----------------------------------------------------------- */
 

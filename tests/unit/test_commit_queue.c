@@ -1,8 +1,10 @@
 /* test_commit_queue.c - store_tx from many threads at once: the SQLite
  * store's writer and syncer threads (sqlite_commit.c) against a real store. */
 #include <pthread.h>
+#include <semaphore.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <time.h>
 
 #include "store/store.h"
 #include "store_fixture.h"
@@ -126,4 +128,160 @@ TEST(commit_queue_close_keeps_answered_writes)
     fixture idle = {0};
     CHECK(store_fixture_open(&idle, 1));
     store_fixture_close(&idle);
+}
+
+/* --- store_tx_checked ------------------------------------------------------------ */
+
+/* A write that holds the writer until released, so that the writes made
+ * meanwhile queue up and run as one batch after it. */
+typedef struct {
+    sem_t started, release;
+} holder;
+
+static int hold_tx(store_conn *conn, void *arg)
+{
+    holder *h = arg;
+
+    (void)conn;
+    sem_post(&h->started);
+    while (sem_wait(&h->release) != 0)
+        ;
+    return 0;
+}
+
+static int refuse_tx(store_conn *conn, void *arg)
+{
+    (void)conn;
+    (void)arg;
+    return STORE_CONFLICT;
+}
+
+typedef struct {
+    store *st;
+    store_tx_fn fn;
+    void *arg;
+    bool checked;
+    holder *hold; /* set for the holder itself */
+    int result;
+} queued_write;
+
+static void *run_queued(void *arg)
+{
+    queued_write *q = arg;
+    store_conn *conn = store_acquire(q->st);
+
+    q->result = STORE_ERROR;
+    if (conn) {
+        q->result = q->checked ? store_tx_checked(conn, q->fn, q->arg)
+                               : store_tx(conn, q->fn, q->arg);
+        store_release(q->st, conn);
+    }
+    return NULL;
+}
+
+/* Runs writes[1..n) as one batch behind writes[0], which holds the writer
+ * until they have all had time to queue. */
+static bool run_as_one_batch(queued_write *writes, int n)
+{
+    pthread_t threads[8];
+    holder h;
+    struct timespec queueing = {0, 50 * 1000000L};
+    bool ok = n <= 8 && sem_init(&h.started, 0, 0) == 0 &&
+              sem_init(&h.release, 0, 0) == 0;
+
+    writes[0].fn = hold_tx;
+    writes[0].arg = &h;
+    for (int i = 0; ok && i < n; i++) {
+        ok = pthread_create(&threads[i], NULL, run_queued, &writes[i]) == 0;
+        if (ok && i == 0)
+            while (sem_wait(&h.started) != 0)
+                ;
+        nanosleep(&queueing, NULL);
+    }
+    nanosleep(&queueing, NULL);
+    sem_post(&h.release);
+    for (int i = 0; ok && i < n; i++)
+        pthread_join(threads[i], NULL);
+    return ok;
+}
+
+/* The case ids in the store, in order, joined by spaces; closes the store. */
+static char *case_ids(fixture *f, char *out, size_t len)
+{
+    sqlite3 *raw = store_fixture_reopen_raw(f);
+    sqlite3_stmt *s = NULL;
+    size_t used = 0;
+
+    out[0] = '\0';
+    if (raw && sqlite3_prepare_v2(raw, "SELECT case_id FROM cases ORDER BY "
+                                       "case_id", -1, &s, NULL) == SQLITE_OK)
+        while (sqlite3_step(s) == SQLITE_ROW && used < len)
+            used += (size_t)snprintf(out + used, len - used, "%s%s",
+                                     used ? " " : "",
+                                     (const char *)sqlite3_column_text(s, 0));
+    sqlite3_finalize(s);
+    sqlite3_close(raw);
+    return out;
+}
+
+/* A checked write that refuses before writing fails alone; one that
+ * succeeds commits with the batch. */
+TEST(commit_queue_checked_write_refusing_before_writing_fails_alone)
+{
+    fixture f = {0};
+    case_write a = {"a-plain", false}, b = {"b-checked", false},
+               c = {"c-plain", false};
+    char ids[256];
+    queued_write w[5] = {
+        {.checked = false},
+        {.fn = add_case_tx, .arg = &a},
+        {.fn = refuse_tx, .checked = true},
+        {.fn = add_case_tx, .arg = &b, .checked = true},
+        {.fn = add_case_tx, .arg = &c},
+    };
+
+    CHECK(store_fixture_open(&f, 6));
+    for (int i = 0; i < 5; i++)
+        w[i].st = f.st;
+    CHECK(run_as_one_batch(w, 5));
+    CHECK_INT(w[0].result, STORE_OK);
+    CHECK_INT(w[1].result, STORE_OK);
+    CHECK_INT(w[2].result, STORE_CONFLICT);
+    CHECK_INT(w[3].result, STORE_OK);
+    CHECK_INT(w[4].result, STORE_OK);
+    CHECK_STR(case_ids(&f, ids, sizeof ids), "a-plain b-checked c-plain");
+    store_fixture_close(&f);
+}
+
+/* A checked write that fails after writing cannot be undone alone: its
+ * whole batch is rolled back, the writes that had succeeded in it are
+ * told to retry, and a retry succeeds. */
+TEST(commit_queue_checked_write_failing_after_writing_rolls_back_its_batch)
+{
+    fixture f = {0};
+    case_write a = {"a-plain", false}, broken = {"b-broken", true},
+               c = {"c-checked", false}, d = {"d-plain", false};
+    char ids[256];
+    queued_write w[5] = {
+        {.checked = false},
+        {.fn = add_case_tx, .arg = &a},
+        {.fn = add_case_tx, .arg = &broken, .checked = true},
+        {.fn = add_case_tx, .arg = &c, .checked = true},
+        {.fn = add_case_tx, .arg = &d},
+    };
+
+    CHECK(store_fixture_open(&f, 6));
+    for (int i = 0; i < 5; i++)
+        w[i].st = f.st;
+    CHECK(run_as_one_batch(w, 5));
+    CHECK_INT(w[0].result, STORE_OK);
+    CHECK_INT(w[1].result, STORE_BUSY);
+    CHECK_INT(w[2].result, STORE_CONFLICT);
+    CHECK_INT(w[3].result, STORE_BUSY);
+    CHECK_INT(w[4].result, STORE_BUSY);
+    /* case ids are unique: a retry would conflict with a row left over */
+    CHECK_INT(store_tx(f.conn, add_case_tx, &a), STORE_OK);
+    CHECK_INT(store_tx_checked(f.conn, add_case_tx, &c), STORE_OK);
+    CHECK_STR(case_ids(&f, ids, sizeof ids), "a-plain c-checked");
+    store_fixture_close(&f);
 }

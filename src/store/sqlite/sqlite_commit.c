@@ -8,7 +8,8 @@
  * queued so far as one batch and runs it as ONE SQLite transaction on the
  * store's writer connection (sq_set_writer): each request's work inside a
  * savepoint of its own (so one request's failure rolls back only that
- * request), then a single COMMIT.  A second thread, the syncer, then
+ * request), then a single COMMIT.  A request made with store_tx_checked
+ * runs without the savepoint (see run_checked).  A second thread, the syncer, then
  * fsyncs the log once for every batch committed since its last fsync, and
  * only then does any request of those batches get its answer, so every
  * acknowledged write is on disk.  While a batch runs the next one gathers,
@@ -95,6 +96,7 @@ typedef struct tx_request {
     sqlite_conn *conn;
     store_tx_fn fn;
     void *arg;
+    bool checked; /* made with store_tx_checked */
     int result;
     /* posted once result is final: a semaphore, not a condition, so that
      * requests are answered without the lock (see answer) */
@@ -242,6 +244,30 @@ static void run_request(sqlite_conn *writer, tx_request *r)
         r->result = status;
 }
 
+/*
+ * Runs a store_tx_checked request without a savepoint.  While a savepoint
+ * is open, SQLite copies every page the request changes that an earlier
+ * request of the batch had changed, to roll back to: under CreateCase load
+ * a page of copying for every row of the search index.  A checked request
+ * that fails without having changed a row has nothing to roll back (a
+ * statement that failed undid itself), and no search key (so the key
+ * cache holds).  False when it failed after changing rows, or took the
+ * transaction down with it: then only rolling back the whole batch undoes
+ * it.
+ */
+static bool run_checked(sqlite_conn *writer, tx_request *r)
+{
+    sqlite3_int64 changes = sqlite3_total_changes64(writer->db);
+
+    sq_index_request_begin(writer);
+    r->conn->redirect = writer;
+    r->result = r->fn(&r->conn->base, r->arg);
+    r->conn->redirect = NULL;
+    if (sqlite3_get_autocommit(writer->db))
+        return false;
+    return r->result == 0 || sqlite3_total_changes64(writer->db) == changes;
+}
+
 /* Gives every request of the list that had succeeded status instead,
  * unless status is STORE_OK. */
 static void fail_batch(tx_request *batch, int status)
@@ -251,20 +277,40 @@ static void fail_batch(tx_request *batch, int status)
             r->result = status;
 }
 
+/* Rolls back a batch that a checked request broke (run_checked): the
+ * requests that had succeeded are told to retry, and the rest of the
+ * batch never runs. */
+static void roll_back_broken(sqlite_conn *writer, tx_request *batch,
+                             const tx_request *broken)
+{
+    fprintf(stderr, "sqlite: a checked write failed after writing "
+                    "(status %d); its batch is rolled back\n", broken->result);
+    if (!sqlite3_get_autocommit(writer->db))
+        run_stmt(writer, CS_ROLLBACK);
+    fail_batch(batch, STORE_BUSY);
+}
+
 /* Runs and commits the batch, not yet durably (see sync_log); true when
  * it committed. */
 static bool run_batch(sq_shared *sh, sqlite_conn *writer, tx_request *batch)
 {
     int status = begin(writer);
+    tx_request *broken = NULL;
 
     for (tx_request *r = batch; r; r = r->next) {
-        if (status == STORE_OK)
+        if (status != STORE_OK || broken)
+            r->result = broken ? STORE_BUSY : status;
+        else if (!r->checked)
             run_request(writer, r);
-        else
-            r->result = status;
+        else if (!run_checked(writer, r))
+            broken = r;
     }
     if (status != STORE_OK)
         return false;
+    if (broken) {
+        roll_back_broken(writer, batch, broken);
+        return false;
+    }
     status = sq_flush_before_commit(writer);
     if (status == STORE_OK)
         status = open_log(sh);
@@ -392,11 +438,11 @@ static void *syncer_main(void *arg)
     return NULL;
 }
 
-int sq_tx(store_conn *conn, store_tx_fn fn, void *arg)
+static int queue_tx(store_conn *conn, store_tx_fn fn, void *arg, bool checked)
 {
     sqlite_conn *c = (sqlite_conn *)conn;
     sq_shared *sh = c->shared;
-    tx_request me = {.conn = c, .fn = fn, .arg = arg};
+    tx_request me = {.conn = c, .fn = fn, .arg = arg, .checked = checked};
 
     if (sem_init(&me.answered, 0, 0) != 0)
         return STORE_ERROR;
@@ -413,6 +459,16 @@ int sq_tx(store_conn *conn, store_tx_fn fn, void *arg)
         ; /* EINTR */
     sem_destroy(&me.answered);
     return me.result;
+}
+
+int sq_tx(store_conn *conn, store_tx_fn fn, void *arg)
+{
+    return queue_tx(conn, fn, arg, false);
+}
+
+int sq_tx_checked(store_conn *conn, store_tx_fn fn, void *arg)
+{
+    return queue_tx(conn, fn, arg, true);
 }
 
 /* --- checkpoints and full-text merges ------------------------------------------- */

@@ -51,7 +51,13 @@ enum index_stmt {
 /* A case's value rows go in with one statement per ROWS_PER_STMT rows, and
  * its options and days are counted the same way: a statement of its own
  * per row cost more than the row.  The statements for n rows sit in slot
- * n - 1 of each range. */
+ * n - 1 of each range.
+ *
+ * They are INSERT OR FAIL: a statement of several rows that may abort
+ * halfway gets a statement journal from SQLite, which copies every page the
+ * statement changes that the batch had changed before, to undo the
+ * statement alone.  No caller needs that: a failure here fails the whole
+ * request, which its savepoint or the batch's rollback undoes. */
 #define ROWS_PER_STMT 16
 #define IX_SLOT_ROWS (SQ_SLOTS_INDEX + IX__COUNT)
 #define IX_SLOT_OPTIONS (IX_SLOT_ROWS + ROWS_PER_STMT)
@@ -78,7 +84,7 @@ static sqlite3_stmt *stmt(sqlite_conn *c, enum index_stmt id)
 }
 
 /* The text of the statements for 1 to ROWS_PER_STMT rows, written once. */
-static char rows_sql[ROWS_PER_STMT][64 + ROWS_PER_STMT * 16];
+static char rows_sql[ROWS_PER_STMT][96 + ROWS_PER_STMT * 16];
 /* A stringValue is counted only when it is one of its field's options. */
 static char options_sql[ROWS_PER_STMT][320 + ROWS_PER_STMT * 24];
 static char days_sql[ROWS_PER_STMT][160 + ROWS_PER_STMT * 32];
@@ -86,7 +92,7 @@ static pthread_once_t sql_once = PTHREAD_ONCE_INIT;
 
 static void write_options_sql(char *out, int n)
 {
-    int len = sprintf(out, "INSERT INTO search_counts (kkey, val, n) "
+    int len = sprintf(out, "INSERT OR FAIL INTO search_counts (kkey, val, n) "
                            "SELECT v.column1, v.column2, 1 FROM (VALUES ");
 
     for (int i = 0; i < n; i++)
@@ -101,7 +107,7 @@ static void write_options_sql(char *out, int n)
 
 static void write_days_sql(char *out, int n)
 {
-    int len = sprintf(out, "INSERT INTO search_day_counts (kkey, day, n) "
+    int len = sprintf(out, "INSERT OR FAIL INTO search_day_counts (kkey, day, n) "
                            "VALUES ");
 
     for (int i = 0; i < n; i++)
@@ -114,7 +120,7 @@ static void write_sql(void)
 {
     for (int n = 1; n <= ROWS_PER_STMT; n++) {
         char *rows = rows_sql[n - 1];
-        int r = sprintf(rows, "INSERT INTO case_values (case_seq, kkey, val) "
+        int r = sprintf(rows, "INSERT OR FAIL INTO case_values (case_seq, kkey, val) "
                               "VALUES ");
         for (int i = 0; i < n; i++)
             r += sprintf(rows + r, "%s(?1, ?%d, ?%d)", i ? ", " : "",

@@ -43,6 +43,8 @@ void sq_close_shared(void *shared);
 int sq_start_threads(sq_shared *sh);
 /* store_tx for SQLite: runs fn in the next batch (see sqlite_commit.c). */
 int sq_tx(store_conn *conn, store_tx_fn fn, void *arg);
+/* store_tx_checked for SQLite: the same, without a savepoint. */
+int sq_tx_checked(store_conn *conn, store_tx_fn fn, void *arg);
 
 /* sqlite_index.c: the search keys a connection has looked up, and the key
  * counts its transaction owes. */

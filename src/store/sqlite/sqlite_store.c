@@ -769,6 +769,7 @@ const store_backend sqlite_backend = {
     .connect = sq_connect,
     .disconnect = sq_disconnect,
     .tx = sq_tx,
+    .tx_checked = sq_tx_checked,
     .read_begin = sq_snapshot_begin,
     .read_end = sq_snapshot_end,
     .token_key = sq_token_key,
