@@ -58,8 +58,10 @@ static const char *const case_sql[ST_CASES__COUNT] = {
     [ST_PURGE_TOKENS] =
         "DELETE FROM idempotency WHERE account = ?1 AND region = ?2 "
         "AND domain_id = ?3",
+    /* OR FAIL, as the search index's inserts (sqlite_index.c): the SELECT
+     * would otherwise give the statement a journal of its own. */
     [ST_AUDIT_INSERT] =
-        "INSERT INTO case_audit (case_seq, event_id, type, related_item_type, "
+        "INSERT OR FAIL INTO case_audit (case_seq, event_id, type, related_item_type, "
         "performed_ms, fields, performed_by) SELECT seq, ?5, ?6, ?7, ?8, ?9, "
         "?10 FROM cases WHERE account = ?1 AND region = ?2 AND domain_id = ?3 "
         "AND case_id = ?4",
