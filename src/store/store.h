@@ -106,8 +106,9 @@ int store_tx(store_conn *conn, store_tx_fn fn, void *arg);
  * first write: once it has written, it fails only because the store did.
  * A backend that shares transactions may then run fn without a rollback
  * point of its own.  Should fn fail after writing all the same, the shared
- * transaction is rolled back whole, and the other writers in it get
- * STORE_BUSY (retry) instead of their results.
+ * transaction is rolled back whole: fn's caller gets fn's value, and the
+ * other writes in it that had succeeded or had yet to run get STORE_BUSY
+ * (retry).
  */
 int store_tx_checked(store_conn *conn, store_tx_fn fn, void *arg);
 

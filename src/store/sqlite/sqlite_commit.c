@@ -8,13 +8,13 @@
  * queued so far as one batch and runs it as ONE SQLite transaction on the
  * store's writer connection (sq_set_writer): each request's work inside a
  * savepoint of its own (so one request's failure rolls back only that
- * request), then a single COMMIT.  A request made with store_tx_checked
- * runs without the savepoint (see run_checked).  A second thread, the syncer, then
- * fsyncs the log once for every batch committed since its last fsync, and
- * only then does any request of those batches get its answer, so every
- * acknowledged write is on disk.  While a batch runs the next one gathers,
- * and while the log goes to disk the writer runs the next batch; under
- * load batches grow and the cost per write falls.
+ * request), then a single COMMIT; a request made with store_tx_checked
+ * runs without the savepoint (see run_checked).  A second thread, the
+ * syncer, then fsyncs the log once for every batch committed since its
+ * last fsync, and only then does any request of those batches get its
+ * answer, so every acknowledged write is on disk.  While a batch runs the
+ * next one gathers, and while the log goes to disk the writer runs the
+ * next batch; under load batches grow and the cost per write falls.
  *
  * The writer is a thread of its own because the single writer is what
  * bounds the store's write rate.  Batches used to be led by one of the
