@@ -186,23 +186,29 @@ static bool run_as_one_batch(queued_write *writes, int n)
     pthread_t threads[8];
     holder h;
     struct timespec queueing = {0, 50 * 1000000L};
-    bool ok = n <= 8 && sem_init(&h.started, 0, 0) == 0 &&
-              sem_init(&h.release, 0, 0) == 0;
+    int started = 0;
 
+    if (n > 8 || sem_init(&h.started, 0, 0) != 0 ||
+        sem_init(&h.release, 0, 0) != 0)
+        return false;
     writes[0].fn = hold_tx;
     writes[0].arg = &h;
-    for (int i = 0; ok && i < n; i++) {
-        ok = pthread_create(&threads[i], NULL, run_queued, &writes[i]) == 0;
-        if (ok && i == 0)
+    for (; started < n; started++) {
+        if (pthread_create(&threads[started], NULL, run_queued,
+                           &writes[started]) != 0)
+            break;
+        if (started == 0)
             while (sem_wait(&h.started) != 0)
                 ;
         nanosleep(&queueing, NULL);
     }
     nanosleep(&queueing, NULL);
     sem_post(&h.release);
-    for (int i = 0; ok && i < n; i++)
+    for (int i = 0; i < started; i++)
         pthread_join(threads[i], NULL);
-    return ok;
+    sem_destroy(&h.started);
+    sem_destroy(&h.release);
+    return started == n;
 }
 
 /* The case ids in the store, in order, joined by spaces; closes the store. */
