@@ -179,9 +179,9 @@ static void *run_queued(void *arg)
     return NULL;
 }
 
-/* Runs writes[1..n) as one batch behind writes[0], which holds the writer
- * until they have all had time to queue. */
-static bool run_as_one_batch(queued_write *writes, int n)
+/* Runs writes[1..n) on st as one batch behind writes[0], which holds the
+ * writer until they have all had time to queue. */
+static bool run_as_one_batch(store *st, queued_write *writes, int n)
 {
     pthread_t threads[8];
     holder h;
@@ -193,6 +193,8 @@ static bool run_as_one_batch(queued_write *writes, int n)
         return false;
     writes[0].fn = hold_tx;
     writes[0].arg = &h;
+    for (int i = 0; i < n; i++)
+        writes[i].st = st;
     for (; started < n; started++) {
         if (pthread_create(&threads[started], NULL, run_queued,
                            &writes[started]) != 0)
@@ -247,9 +249,7 @@ TEST(commit_queue_checked_write_refusing_before_writing_fails_alone)
     };
 
     CHECK(store_fixture_open(&f, 6));
-    for (int i = 0; i < 5; i++)
-        w[i].st = f.st;
-    CHECK(run_as_one_batch(w, 5));
+    CHECK(run_as_one_batch(f.st, w, 5));
     CHECK_INT(w[0].result, STORE_OK);
     CHECK_INT(w[1].result, STORE_OK);
     CHECK_INT(w[2].result, STORE_CONFLICT);
@@ -277,9 +277,7 @@ TEST(commit_queue_checked_write_failing_after_writing_rolls_back_its_batch)
     };
 
     CHECK(store_fixture_open(&f, 6));
-    for (int i = 0; i < 5; i++)
-        w[i].st = f.st;
-    CHECK(run_as_one_batch(w, 5));
+    CHECK(run_as_one_batch(f.st, w, 5));
     CHECK_INT(w[0].result, STORE_OK);
     CHECK_INT(w[1].result, STORE_BUSY);
     CHECK_INT(w[2].result, STORE_CONFLICT);
