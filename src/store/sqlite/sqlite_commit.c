@@ -504,7 +504,7 @@ static bool bg_open(bg_conn *b, const char *path)
 {
     if (b->db)
         return true;
-    if (sqlite3_open_v2(path, &b->db, SQLITE_OPEN_READWRITE, SQ_VFS) !=
+    if (sqlite3_open_v2(path, &b->db, SQLITE_OPEN_READWRITE, sq_vfs()) !=
         SQLITE_OK)
         goto fail;
     sqlite3_busy_timeout(b->db, 1000);

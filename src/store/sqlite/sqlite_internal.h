@@ -22,17 +22,19 @@
 #define SQ_SLOT_COUNT 384
 
 /*
- * The VFS every connection of a store opens it with.  One casesd process
- * owns a store file (sqlite_commit.c, lock_store), so SQLite's locks need
- * not reach other processes: "unix-excl" takes one exclusive lock on the
- * file for the process and keeps the WAL index in process memory, and
- * connections then begin and end transactions without a system call.
- * (Plain "unix" locks and unlocks a byte of the -shm file with fcntl() at
- * every read transaction.)  Every connection of a process to the file must
- * use it, or their POSIX locks would undo each other's.  Other processes
- * cannot open the file while casesd has it open.
+ * The VFS every connection of a store opens it with (sqlite_vfs.c).  One
+ * casesd process owns a store file (sqlite_commit.c, lock_store), so
+ * SQLite's locks need not reach other processes: it is "unix-excl", which
+ * takes one exclusive lock on the file for the process and keeps the WAL
+ * index in process memory, so connections begin and end transactions
+ * without a system call.  (Plain "unix" locks and unlocks a byte of the
+ * -shm file with fcntl() at every read transaction.)  On top of it, the
+ * writes of a transaction's log go to the file in one system call.  Every
+ * connection of a process to the file must use it, or their POSIX locks
+ * would undo each other's.  Other processes cannot open the file while
+ * casesd has it open.  Registers the VFS on first use; its name.
  */
-#define SQ_VFS "unix-excl"
+const char *sq_vfs(void);
 
 /* sqlite_commit.c: batched write transactions, one queue per store. */
 typedef struct sq_shared sq_shared;

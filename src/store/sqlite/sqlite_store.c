@@ -246,7 +246,7 @@ static store_conn *sq_connect(const char *path, void *shared, bool first,
         return NULL;
     c->base.backend = &sqlite_backend;
     c->shared = shared;
-    if (sqlite3_open_v2(path, &c->db, flags, SQ_VFS) != SQLITE_OK) {
+    if (sqlite3_open_v2(path, &c->db, flags, sq_vfs()) != SQLITE_OK) {
         snprintf(err, errlen, "cannot open %s: %s", path,
                  c->db ? sqlite3_errmsg(c->db) : "out of memory");
         goto fail;
