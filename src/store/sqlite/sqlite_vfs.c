@@ -1,7 +1,7 @@
 /*
  * sqlite_vfs.c - the VFS every connection of a store opens it with:
  * SQLite's "unix-excl" (see sq_vfs in sqlite_internal.h), with the writes
- * of a transaction's log gathered into one system call.
+ * of a transaction's log gathered into a few system calls.
  *
  * SQLite appends a transaction to the log with two writes per page, the
  * frame's header and then the page, each a pwrite() of its own.  Under
@@ -10,9 +10,10 @@
  * store's serial part, and a system call is dear on a virtual machine.
  *
  * So a write to a log file that continues where the previous one ended is
- * kept in a buffer, and the buffer goes to the file with one pwrite() when
- * the transaction's commit frame is complete, before any other operation on
- * the file, and when it is full or a write goes elsewhere.  Nothing is
+ * kept in a buffer, and the buffer goes to the file (in pieces of
+ * WRITE_PIECE_BYTES) when the transaction's commit frame is complete,
+ * before any other operation on the file, and when it is full or a write
+ * goes elsewhere.  Nothing is
  * lost to other connections meanwhile: they learn of new frames only from
  * the WAL index, which SQLite updates after the commit frame is written, so
  * every frame another connection can read is in the file by then.  The
