@@ -693,9 +693,28 @@ static int fts_segments(const char *path)
     return n;
 }
 
+/* The full-text index's usermerge (migrations 010, 016); -1 if unread. */
+static int fts_usermerge(const char *path)
+{
+    sqlite3 *db = NULL;
+    sqlite3_stmt *s = NULL;
+    int n = -1;
+
+    if (sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY, NULL) == SQLITE_OK &&
+        sqlite3_prepare_v2(db, "SELECT v FROM case_fts_config "
+                               "WHERE k = 'usermerge'",
+                           -1, &s, NULL) == SQLITE_OK &&
+        sqlite3_step(s) == SQLITE_ROW)
+        n = sqlite3_column_int(s, 0);
+    sqlite3_finalize(s);
+    sqlite3_close(db);
+    return n;
+}
+
 /* Each write batch adds a segment to the full-text index; the background
  * merge (sqlite_commit.c) must bring them down to a few, soon after the
- * writes stop, and searches must find the same cases throughout. */
+ * writes stop, and searches must find the same cases throughout.  A level
+ * is merged once it holds 4 segments (migration 016). */
 TEST(search_store_full_text_merged_in_background)
 {
     enum { CASES = 200, WAIT_MS = 10000, MAX_SEGMENTS = 2 };
@@ -706,6 +725,7 @@ TEST(search_store_full_text_merged_in_background)
     char id[32];
 
     CHECK(store_fixture_open(&f, 1));
+    CHECK_INT(fts_usermerge(f.path), 4);
     for (int i = 0; i < CASES; i++) { /* one batch each: one thread */
         json_t *fields = json_pack(
             "{s:o}", "title", str_value(i % 50 ? "common words" : "rare qoph"));
