@@ -675,17 +675,16 @@ TEST(search_store_statement_cache_evicts_and_reprepares)
     store_fixture_close(&f);
 }
 
-/* Segments of the full-text index, read through a connection of the
- * test's own; -1 on failure. */
-static int fts_segments(const char *path)
+/* The integer the single-row query sql gives on the store file at path,
+ * read through a connection of the test's own; -1 on failure. */
+static int query_int(const char *path, const char *sql)
 {
     sqlite3 *db = NULL;
     sqlite3_stmt *s = NULL;
     int n = -1;
 
     if (sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY, NULL) == SQLITE_OK &&
-        sqlite3_prepare_v2(db, "SELECT count(DISTINCT segid) FROM case_fts_idx",
-                           -1, &s, NULL) == SQLITE_OK &&
+        sqlite3_prepare_v2(db, sql, -1, &s, NULL) == SQLITE_OK &&
         sqlite3_step(s) == SQLITE_ROW)
         n = sqlite3_column_int(s, 0);
     sqlite3_finalize(s);
@@ -693,22 +692,17 @@ static int fts_segments(const char *path)
     return n;
 }
 
-/* The full-text index's usermerge (migrations 010, 016); -1 if unread. */
+/* Segments of the full-text index. */
+static int fts_segments(const char *path)
+{
+    return query_int(path, "SELECT count(DISTINCT segid) FROM case_fts_idx");
+}
+
+/* The full-text index's usermerge (migrations 010, 016). */
 static int fts_usermerge(const char *path)
 {
-    sqlite3 *db = NULL;
-    sqlite3_stmt *s = NULL;
-    int n = -1;
-
-    if (sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY, NULL) == SQLITE_OK &&
-        sqlite3_prepare_v2(db, "SELECT v FROM case_fts_config "
-                               "WHERE k = 'usermerge'",
-                           -1, &s, NULL) == SQLITE_OK &&
-        sqlite3_step(s) == SQLITE_ROW)
-        n = sqlite3_column_int(s, 0);
-    sqlite3_finalize(s);
-    sqlite3_close(db);
-    return n;
+    return query_int(path,
+                     "SELECT v FROM case_fts_config WHERE k = 'usermerge'");
 }
 
 /* Each write batch adds a segment to the full-text index; the background
