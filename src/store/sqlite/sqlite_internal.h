@@ -29,10 +29,11 @@
  * index in process memory, so connections begin and end transactions
  * without a system call.  (Plain "unix" locks and unlocks a byte of the
  * -shm file with fcntl() at every read transaction.)  On top of it, the
- * writes of a transaction's log go to the file in one system call.  Every
- * connection of a process to the file must use it, or their POSIX locks
- * would undo each other's.  Other processes cannot open the file while
- * casesd has it open.  Registers the VFS on first use; its name.
+ * writes of a transaction's log go to the file in a few system calls,
+ * instead of two per page.  Every connection of a process to the file
+ * must use it, or their POSIX locks would undo each other's.  Other
+ * processes cannot open the file while casesd has it open.  Registers the
+ * VFS on first use; its name.
  */
 const char *sq_vfs(void);
 
