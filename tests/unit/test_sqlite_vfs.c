@@ -242,3 +242,35 @@ TEST(vfs_log_survives_a_restart_and_reopen)
     sqlite3_close(db);
     remove_dir(&d);
 }
+
+/* A transaction larger than the page cache writes pages to the log before
+ * it commits and reads them back from it: they must come back from the
+ * file as written, though the buffer still held them. */
+TEST(vfs_reads_back_pages_spilled_before_commit)
+{
+    vfs_dir d;
+    sqlite3 *db;
+    sqlite3_stmt *s = NULL;
+    long long rows = -1, bytes = -1;
+
+    db = new_store_file(&d);
+    CHECK(db);
+    CHECK(sqlite3_exec(db, "PRAGMA cache_size = 10; BEGIN", NULL, NULL,
+                       NULL) == SQLITE_OK);
+    for (int i = 0; i < 300; i++)
+        CHECK(sqlite3_exec(db, "INSERT INTO t (v) VALUES (zeroblob(3000))",
+                           NULL, NULL, NULL) == SQLITE_OK);
+    CHECK(sqlite3_prepare_v2(db, "SELECT count(*), sum(length(v)) FROM t",
+                             -1, &s, NULL) == SQLITE_OK);
+    if (sqlite3_step(s) == SQLITE_ROW) {
+        rows = sqlite3_column_int64(s, 0);
+        bytes = sqlite3_column_int64(s, 1);
+    }
+    sqlite3_finalize(s);
+    CHECK_INT(rows, 300);
+    CHECK_INT(bytes, 300 * 3000);
+    CHECK(sqlite3_exec(db, "COMMIT", NULL, NULL, NULL) == SQLITE_OK);
+    CHECK_INT(rows_on_disk(&d), 300);
+    sqlite3_close(db);
+    remove_dir(&d);
+}
