@@ -80,6 +80,10 @@ typedef struct {
     /* whether each operation may block (it writes), so it runs on the
      * executor rather than on an event thread */
     bool writes[APP_MAX_OPERATIONS];
+    /* whether each write's handler leaves its transaction to the store
+     * (api_tx_later), so it runs on an event thread instead and is
+     * answered when the store is done; only when the store can defer */
+    bool later[APP_MAX_OPERATIONS];
     /* whether a successful answer of each operation may be kept in the
      * reply cache, and whether each write makes kept answers stale
      * (api_mark_cached) */

@@ -24,7 +24,7 @@
 
 /* Router, validator and handler table of one API. */
 static int build_service(app_service *svc, const model_service *model,
-                         char *err, size_t errlen)
+                         const store *st, char *err, size_t errlen)
 {
     svc->model = model;
     svc->router = router_new(model);
@@ -38,6 +38,8 @@ static int build_service(app_service *svc, const model_service *model,
     }
     api_mark_writes(model, svc->writes);
     api_mark_cached(model, svc->cached, svc->invalidates);
+    if (store_can_defer(st))
+        api_mark_later(model, svc->later);
     return 0;
 }
 
@@ -83,9 +85,9 @@ static int build_app(casesd_app *app, char *err, size_t errlen)
         return -1;
     }
     if (build_service(&app->services[APP_SERVICE_CASES], &model_connectcases,
-                      err, errlen) != 0 ||
+                      app->store, err, errlen) != 0 ||
         build_service(&app->services[APP_SERVICE_CONNECT], &model_connect,
-                      err, errlen) != 0)
+                      app->store, err, errlen) != 0)
         return -1;
     return 0;
 }

@@ -30,7 +30,7 @@ def bound_operations(root):
     for name in sorted(os.listdir(api)):
         if name.endswith(".c"):
             with open(os.path.join(api, name), encoding="utf-8") as f:
-                for op in re.findall(r'\{"([A-Z][A-Za-z]+)",\s*[a-z_]+\}', f.read()):
+                for op in re.findall(r'\{"([A-Z][A-Za-z]+)",\s*[a-z_]+[,}]', f.read()):
                     found[op] = "src/api/" + name
     return found
 

@@ -19,6 +19,7 @@
 typedef struct {
     const char *operation; /* model operation name, e.g. "CreateDomain" */
     api_handler handler;
+    bool later;            /* the handler ends with api_tx_later */
 } api_binding;
 
 /* Binding tables, each ended by {NULL, NULL}. */
@@ -54,6 +55,10 @@ void api_mark_writes(const model_service *svc, bool *writes);
  * which no cached answer reads.
  */
 void api_mark_cached(const model_service *svc, bool *cached, bool *invalidates);
+/* Fills later[i] with whether svc->operations[i]'s handler ends with
+ * api_tx_later (so it may run on an event thread when the store can
+ * defer). */
+void api_mark_later(const model_service *svc, bool *later);
 
 /* Records an error on ctx and returns -1. */
 int api_fail(request_ctx *ctx, error_code code, const char *fmt, ...)
@@ -178,5 +183,24 @@ int api_check_deletions(store_conn *conn, request_ctx *ctx, resource_kind kind,
 /* Turns what store_tx returned into a handler's result: 0, or -1 with the
  * error recorded (the handler's own, or one for the store failure). */
 int api_tx_result(request_ctx *ctx, int rc);
+
+/* A handler's result: its answer is set later, by api_tx_later. */
+#define API_LATER 1
+/* The rest of a handler after its transaction: turns rc, what
+ * store_tx_checked returned, into the handler's result (0 or -1) and sets
+ * its output.  It must not use the store (ctx->db may be NULL). */
+typedef int (*api_tx_finish)(request_ctx *ctx, void *arg, int rc);
+/*
+ * Ends a handler: runs fn as store_tx_checked would, then finish.  When
+ * the HTTP layer allows (ctx->later), the transaction is only queued and
+ * this returns API_LATER; finish then runs on the store's thread once the
+ * write is durable, and the request is answered after it.  The handler
+ * must return that value at once and touch nothing of ctx after: ctx and
+ * arg (which must outlive the handler, in ctx's arena) belong to the store's
+ * thread from then on.  Otherwise returns finish's result.  During fn,
+ * ctx->db is the connection fn is given.
+ */
+int api_tx_later(request_ctx *ctx, store_tx_fn fn, void *arg,
+                 api_tx_finish finish);
 
 #endif

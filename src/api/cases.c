@@ -851,38 +851,51 @@ static int check_early(create_tx *t)
     return rc;
 }
 
+/* The rest of CreateCase once its transaction is over (api_tx_later). */
+static int create_case_done(request_ctx *ctx, void *arg, int rc)
+{
+    create_tx *t = arg;
+
+    rc = api_tx_result(ctx, rc);
+    if (rc == 0)
+        ctx->output = json_pack("{s:s, s:s}", "caseId", t->reply_id,
+                                "caseArn",
+                                case_arn(ctx, t->domain_id, t->reply_id));
+    json_decref(t->user);
+    create_tx_clear(t);
+    return rc;
+}
+
 static int create_case(request_ctx *ctx)
 {
-    char id[ID_UUID_LEN];
     const char *token = api_input_str(ctx, "clientToken");
-    create_tx t = {.ctx = ctx, .domain_id = api_input_str(ctx, "domainId"),
-                   .case_id = id, .token = token && *token ? token : NULL};
-    int rc = -1;
+    /* In the arena: the transaction may finish after this returns. */
+    create_tx *t = arena_alloc(ctx->arena, sizeof *t);
+    char *id = arena_alloc(ctx->arena, ID_UUID_LEN);
 
-    if (api_require_domain_early(ctx, t.domain_id) != 0 ||
+    if (!t || !id)
+        return api_fail(ctx, ERR_INTERNAL, "Out of memory");
+    *t = (create_tx){.ctx = ctx, .domain_id = api_input_str(ctx, "domainId"),
+                     .case_id = id, .token = token && *token ? token : NULL};
+    if (api_require_domain_early(ctx, t->domain_id) != 0 ||
         access_require(ctx, ACCESS_CASES_CREATE) != 0 ||
-        access_default_performer(ctx) != 0 || performer_user(ctx, &t.user) != 0)
-        goto cleanup;
+        access_default_performer(ctx) != 0 ||
+        performer_user(ctx, &t->user) != 0)
+        goto fail;
     /* Time-ordered, so the indexes on case ids grow at their ends. */
     id_uuid_time_ordered(id, time_now_ms());
-    if (t.token && !(t.digest = request_digest(ctx))) {
-        rc = api_fail(ctx, ERR_INTERNAL, "Cannot digest the request");
-        goto cleanup;
+    if (t->token && !(t->digest = request_digest(ctx))) {
+        api_fail(ctx, ERR_INTERNAL, "Cannot digest the request");
+        goto fail;
     }
-    if (!t.token && check_early(&t) == -1)
-        goto cleanup;
+    if (!t->token && check_early(t) == -1)
+        goto fail;
     /* Checked: create_case_in_tx refuses only before write_new_case. */
-    rc = store_tx_checked(ctx->db, create_case_in_tx, &t);
-    if (rc != 0) {
-        rc = api_tx_result(ctx, rc);
-        goto cleanup;
-    }
-    ctx->output = json_pack("{s:s, s:s}", "caseId", t.reply_id, "caseArn",
-                            case_arn(ctx, t.domain_id, t.reply_id));
-cleanup:
-    json_decref(t.user);
-    create_tx_clear(&t);
-    return rc;
+    return api_tx_later(ctx, create_case_in_tx, t, create_case_done);
+fail:
+    json_decref(t->user);
+    create_tx_clear(t);
+    return -1;
 }
 
 /* --- GetCase ------------------------------------------------------------------------ */
@@ -1233,7 +1246,7 @@ static int get_case_audit_events(request_ctx *ctx)
 }
 
 const api_binding cases_api[] = {
-    {"CreateCase", create_case},
+    {"CreateCase", create_case, .later = true},
     {"GetCase", get_case},
     {"UpdateCase", update_case},
     {"DeleteCase", delete_case},

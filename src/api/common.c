@@ -5,6 +5,7 @@
 #include "api/api.h"
 #include "http/reply_cache.h"
 #include "util/arn.h"
+#include "util/jalloc.h"
 #include "util/timeutil.h"
 
 const char *api_input_str(const request_ctx *ctx, const char *name)
@@ -352,6 +353,56 @@ int api_tx_result(request_ctx *ctx, int rc)
     if (ctx->error != ERR_NONE)
         return -1;
     return api_store_failed(ctx, rc);
+}
+
+/* A transaction api_tx_later handed to the store. */
+typedef struct {
+    request_ctx *ctx;
+    store_tx_fn fn;
+    void *arg;
+    api_tx_finish finish;
+} later_tx;
+
+/* fn sees ctx->db as a handler waiting in store_tx_checked would. */
+static int run_later_tx(store_conn *conn, void *arg)
+{
+    later_tx *l = arg;
+    int rc;
+
+    l->ctx->db = conn;
+    rc = l->fn(conn, l->arg);
+    l->ctx->db = NULL;
+    return rc;
+}
+
+/* On the store's thread: the rest of the handler, then the answer. */
+static void finish_later_tx(void *arg, int rc)
+{
+    later_tx *l = arg;
+    request_ctx *ctx = l->ctx;
+    arena *before = jalloc_use(ctx->arena);
+
+    l->finish(ctx, l->arg, rc);
+    jalloc_use(before);
+    ctx->later->finished(ctx);
+}
+
+int api_tx_later(request_ctx *ctx, store_tx_fn fn, void *arg,
+                 api_tx_finish finish)
+{
+    later_tx *l = ctx->later ? arena_alloc(ctx->arena, sizeof *l) : NULL;
+    int rc;
+
+    if (!ctx->later)
+        return finish(ctx, arg, store_tx_checked(ctx->db, fn, arg));
+    if (!l)
+        return finish(ctx, arg, STORE_ERROR);
+    *l = (later_tx){.ctx = ctx, .fn = fn, .arg = arg, .finish = finish};
+    ctx->later->suspend(ctx);
+    rc = store_tx_checked_later(ctx->db, run_later_tx, l, finish_later_tx, l);
+    if (rc != STORE_OK)
+        finish_later_tx(l, rc);
+    return API_LATER;
 }
 
 

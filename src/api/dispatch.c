@@ -108,6 +108,15 @@ void api_mark_cached(const model_service *svc, bool *cached, bool *invalidates)
     }
 }
 
+void api_mark_later(const model_service *svc, bool *later)
+{
+    for (int i = 0; i < svc->operation_count && i < APP_MAX_OPERATIONS; i++) {
+        const api_binding *table;
+        const api_binding *b = binding_of(svc, svc->operations[i].name, &table);
+        later[i] = b && b->later;
+    }
+}
+
 int api_fail(request_ctx *ctx, error_code code, const char *fmt, ...)
 {
     va_list ap;

@@ -19,6 +19,19 @@
 #include "util/arena.h"
 #include "util/ids.h"
 
+struct request_ctx;
+
+/*
+ * How the HTTP layer lets a handler finish after it returns
+ * (api_tx_later): suspend is called on the handler's thread before the
+ * transaction is queued; finished once the answer is set, on the store's
+ * thread.
+ */
+typedef struct {
+    void (*suspend)(struct request_ctx *ctx);
+    void (*finished)(struct request_ctx *ctx);
+} request_later;
+
 typedef struct request_ctx {
     const casesd_app *app;
     arena *arena;
@@ -42,6 +55,9 @@ typedef struct request_ctx {
     const struct access_rights *access;
 
     store_conn *db;          /* taken from the pool for this request */
+    /* set when the handler may leave its transaction to finish later
+     * (api_tx_later), NULL when it must wait for it */
+    const request_later *later;
 
     /* the answer: output (owned) or an error; reply_body, when set, is
      * output already serialised (malloc'd, owned), and is what is sent */

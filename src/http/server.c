@@ -11,7 +11,9 @@
  *                          input, validation; a read runs its handler here
  *                          and answers; a write suspends the connection
  *                          and runs on the executor (it may wait for the
- *                          writer lock and the disk)
+ *                          writer lock and the disk), but one whose handler
+ *                          leaves its transaction to the store runs here
+ *                          and is resumed by the store (run_later)
  *   on_request (resumed)   answers the write with reply_send()
  *   on_completed           log the request and free the context
  *
@@ -56,6 +58,8 @@ struct http_server {
     const casesd_app *app;
     executor *writes; /* runs the operations that may block */
     atomic_int unanswered; /* requests resumed but not yet answered */
+    /* requests suspended until the store finishes them (api_tx_later) */
+    atomic_int in_store;
 };
 
 typedef enum {
@@ -516,10 +520,21 @@ static void run_read(http_request *req, api_handler handler)
                     ctx->reply_len);
 }
 
-/* Executor job: runs a suspended request's handler, then hands the
- * connection back to its event thread, which sends the answer.  A write
- * that may change cached answers retires them once it has committed
- * (the handler returns after its commit) and before it is answered. */
+/* Hands a suspended request, its answer set, back to its event thread,
+ * which sends the answer.  A write that may change cached answers retires
+ * them once it has committed and before it is answered.  req may be gone
+ * once this returns. */
+static void resume_answered(http_request *req)
+{
+    if (req->service->invalidates[op_index(&req->ctx)])
+        reply_cache_invalidate(req->ctx.app->replies);
+    req->phase = PHASE_DONE;
+    atomic_fetch_add(&req->server->unanswered, 1);
+    MHD_resume_connection(req->connection);
+}
+
+/* Executor job: runs a suspended request's handler (which returns after
+ * its commit), then resumes the connection. */
 static void run_suspended(void *arg)
 {
     http_request *req = arg;
@@ -530,11 +545,59 @@ static void run_suspended(void *arg)
 
     run_handler(&req->ctx, handler);
     jalloc_use(before);
-    if (req->service->invalidates[op_index(&req->ctx)])
-        reply_cache_invalidate(req->ctx.app->replies);
-    req->phase = PHASE_DONE;
-    atomic_fetch_add(&req->server->unanswered, 1);
-    MHD_resume_connection(req->connection);
+    resume_answered(req);
+}
+
+/* --- writes the store finishes (api_tx_later) ---------------------------------- */
+
+static void later_suspend(request_ctx *ctx)
+{
+    http_request *req = (http_request *)ctx;
+
+    req->phase = PHASE_RUNNING;
+    atomic_fetch_add(&req->server->in_store, 1);
+    MHD_suspend_connection(req->connection);
+}
+
+/* On the store's thread, the answer set. */
+static void later_finished(request_ctx *ctx)
+{
+    http_request *req = (http_request *)ctx;
+    http_server *srv = req->server;
+
+    resume_answered(req);
+    atomic_fetch_sub(&srv->in_store, 1);
+}
+
+static const request_later later_hooks = {later_suspend, later_finished};
+
+/*
+ * A write whose handler leaves its transaction to the store runs here, on
+ * the event thread, up to that transaction: it waits for nothing, and the
+ * store's thread that makes the write durable sets the answer and resumes
+ * the connection.  No executor thread waits through the commit, and the
+ * request changes threads twice fewer.  A handler that fails before its
+ * transaction is answered at once.
+ */
+static enum MHD_Result run_later(http_request *req, api_handler handler,
+                                 struct MHD_Connection *connection)
+{
+    request_ctx *ctx = &req->ctx;
+    store *st = ctx->app->store;
+    store_conn *pooled = store_acquire(st);
+    int rc;
+
+    req->connection = connection;
+    ctx->later = &later_hooks;
+    ctx->db = pooled;
+    rc = handler(ctx);
+    /* The transaction has a connection of its own (store_tx_checked_later);
+     * ctx is the store thread's now, ctx->db included. */
+    store_release(st, pooled);
+    if (rc == API_LATER)
+        return MHD_YES;
+    ctx->db = NULL;
+    return reply_send(ctx, connection, &req->status);
 }
 
 /* Answers now, or suspends the connection while the executor runs a
@@ -550,6 +613,11 @@ static enum MHD_Result dispatch(http_request *req,
     api_handler handler = prepare(req, connection);
     enum MHD_Result answered;
 
+    if (handler && req->service->later[op_index(ctx)]) {
+        answered = run_later(req, handler, connection);
+        jalloc_use(before);
+        return answered;
+    }
     if (!handler || !req->service->writes[op_index(ctx)]) {
         if (handler)
             run_read(req, handler);
@@ -678,9 +746,13 @@ static int resolve_listen(const app_config *cfg, struct sockaddr_storage *addr,
     return 0;
 }
 
-/* Gives resumed connections a moment to send their answers (bounded). */
+/* Waits for the writes the store still holds (it finishes every one it
+ * was given), then gives resumed connections a moment to send their
+ * answers (bounded). */
 static void wait_for_answers(http_server *srv)
 {
+    while (atomic_load(&srv->in_store) > 0)
+        usleep(1000);
     for (int i = 0; i < 200 && atomic_load(&srv->unanswered) > 0; i++)
         usleep(5 * 1000);
 }

@@ -30,6 +30,10 @@ struct store_backend {
     int (*tx)(store_conn *conn, store_tx_fn fn, void *arg);
     /* store_tx_checked */
     int (*tx_checked)(store_conn *conn, store_tx_fn fn, void *arg);
+    /* store_tx_checked_later; NULL when the backend cannot queue a
+     * transaction without waiting for it (store.c then runs it at once) */
+    int (*tx_checked_later)(store_conn *conn, store_tx_fn fn, void *arg,
+                            store_tx_done_fn done, void *done_arg);
     /* store_read_begin / store_read_end */
     int (*read_begin)(store_conn *conn);
     void (*read_end)(store_conn *conn);

@@ -160,6 +160,20 @@ int store_tx_checked(store_conn *conn, store_tx_fn fn, void *arg)
     return conn->backend->tx_checked(conn, fn, arg);
 }
 
+bool store_can_defer(const store *st)
+{
+    return st->backend->tx_checked_later != NULL;
+}
+
+int store_tx_checked_later(store_conn *conn, store_tx_fn fn, void *arg,
+                           store_tx_done_fn done, void *done_arg)
+{
+    if (conn->backend->tx_checked_later)
+        return conn->backend->tx_checked_later(conn, fn, arg, done, done_arg);
+    done(done_arg, conn->backend->tx_checked(conn, fn, arg));
+    return STORE_OK;
+}
+
 int store_read_begin(store_conn *conn)
 {
     return conn->backend->read_begin(conn);

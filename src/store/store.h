@@ -112,6 +112,22 @@ int store_tx(store_conn *conn, store_tx_fn fn, void *arg);
  */
 int store_tx_checked(store_conn *conn, store_tx_fn fn, void *arg);
 
+/* Told what store_tx_checked would have returned, once that is known. */
+typedef void (*store_tx_done_fn)(void *done_arg, int result);
+/* Whether store_tx_checked_later returns without waiting for the store. */
+bool store_can_defer(const store *st);
+/*
+ * As store_tx_checked, but returns at once: the transaction is queued,
+ * and done(done_arg, result) runs on a thread of the store once the write
+ * is durable or has failed.  fn gets a connection of the transaction's
+ * own, so conn may go back to the pool as soon as this returns.  On a
+ * store that cannot defer (store_can_defer), runs fn and done before
+ * returning.  Returns STORE_OK, or a store_status when nothing was queued
+ * (done is then not called).
+ */
+int store_tx_checked_later(store_conn *conn, store_tx_fn fn, void *arg,
+                           store_tx_done_fn done, void *done_arg);
+
 /* --- read snapshots ----------------------------------------------------------- */
 
 /*

@@ -289,3 +289,128 @@ TEST(commit_queue_checked_write_failing_after_writing_rolls_back_its_batch)
     CHECK_STR(case_ids(&f, ids, sizeof ids), "a-plain c-checked");
     store_fixture_close(&f);
 }
+
+/* --- store_tx_checked_later ------------------------------------------------------- */
+
+/* What the store tells a deferred write, and on which thread. */
+typedef struct {
+    sem_t done;
+    int result;
+    int calls;
+    pthread_t thread;
+    store_conn *given; /* the connection fn was given */
+    case_write write;
+} later_write;
+
+static int later_tx(store_conn *conn, void *arg)
+{
+    later_write *l = arg;
+
+    l->given = conn;
+    return l->write.case_id ? add_case_tx(conn, &l->write) : refuse_tx(conn, l);
+}
+
+static void later_done(void *arg, int result)
+{
+    later_write *l = arg;
+
+    l->result = result;
+    l->calls++;
+    l->thread = pthread_self();
+    sem_post(&l->done);
+}
+
+static void wait_done(later_write *l)
+{
+    while (sem_wait(&l->done) != 0)
+        ;
+}
+
+/* The store can defer, and queueing returns while the writer is busy
+ * with an earlier write: the deferred write runs after it, on a
+ * connection of its own, and is answered once on another thread. */
+TEST(commit_queue_later_write_returns_before_it_runs)
+{
+    fixture f = {0};
+    holder h;
+    queued_write hold = {.fn = hold_tx, .arg = &h};
+    later_write ok = {.write = {"later-ok", false}},
+                refused = {.write = {NULL, false}};
+    pthread_t holding;
+    char ids[256];
+    int sem_value = -1;
+
+    CHECK(store_fixture_open(&f, 3));
+    CHECK(store_can_defer(f.st));
+    CHECK_INT(sem_init(&h.started, 0, 0), 0);
+    CHECK_INT(sem_init(&h.release, 0, 0), 0);
+    CHECK_INT(sem_init(&ok.done, 0, 0), 0);
+    CHECK_INT(sem_init(&refused.done, 0, 0), 0);
+    hold.st = f.st;
+    CHECK_INT(pthread_create(&holding, NULL, run_queued, &hold), 0);
+    while (sem_wait(&h.started) != 0)
+        ;
+    CHECK_INT(store_tx_checked_later(f.conn, later_tx, &ok, later_done, &ok),
+              STORE_OK);
+    CHECK_INT(store_tx_checked_later(f.conn, later_tx, &refused, later_done,
+                                     &refused),
+              STORE_OK);
+    sem_getvalue(&ok.done, &sem_value);
+    CHECK_INT(sem_value, 0); /* not run: the writer is still held */
+    CHECK(ok.given == NULL);
+    sem_post(&h.release);
+    pthread_join(holding, NULL);
+    wait_done(&ok);
+    wait_done(&refused);
+    CHECK_INT(hold.result, STORE_OK);
+    CHECK_INT(ok.result, STORE_OK);
+    CHECK_INT(ok.calls, 1);
+    CHECK_INT(refused.result, STORE_CONFLICT);
+    CHECK_INT(refused.calls, 1);
+    CHECK(ok.given != NULL && ok.given != f.conn);
+    CHECK(!pthread_equal(ok.thread, pthread_self()));
+    CHECK_STR(case_ids(&f, ids, sizeof ids), "later-ok");
+    sem_destroy(&h.started);
+    sem_destroy(&h.release);
+    sem_destroy(&ok.done);
+    sem_destroy(&refused.done);
+    store_fixture_close(&f);
+}
+
+#define LATER_WRITES 300
+
+/* Many deferred writes from one thread, its connection reused for reads
+ * meanwhile: every one is answered once, and every answered one is in the
+ * file after a reopen. */
+TEST(commit_queue_later_writes_are_all_answered_and_kept)
+{
+    fixture f = {0};
+    static later_write writes[LATER_WRITES];
+    static char ids[LATER_WRITES][16];
+    int wrong = 0;
+    int64_t version;
+    sqlite3 *raw;
+
+    CHECK(store_fixture_open(&f, 2));
+    for (int i = 0; i < LATER_WRITES; i++) {
+        later_write *l = &writes[i];
+        snprintf(ids[i], sizeof ids[i], "many-%d", i);
+        *l = (later_write){.write = {ids[i], false}};
+        CHECK_INT(sem_init(&l->done, 0, 0), 0);
+        CHECK_INT(store_tx_checked_later(f.conn, later_tx, l, later_done, l),
+                  STORE_OK);
+        CHECK_INT(store_config_version(f.conn, &version), STORE_OK);
+    }
+    for (int i = 0; i < LATER_WRITES; i++) {
+        wait_done(&writes[i]);
+        wrong += writes[i].result != STORE_OK || writes[i].calls != 1;
+        sem_destroy(&writes[i].done);
+    }
+    CHECK_INT(wrong, 0);
+    CHECK((raw = store_fixture_reopen_raw(&f)) != NULL);
+    CHECK_INT(count_rows(raw, "SELECT count(*) FROM cases "
+                              "WHERE case_id GLOB 'many-*'"),
+              LATER_WRITES);
+    sqlite3_close(raw);
+    store_fixture_close(&f);
+}

@@ -32,7 +32,11 @@
  * is redirected to the writer connection (see as_sqlite()), so reads and
  * writes of the work see the batch's transaction.  The owner of a
  * redirected connection is blocked here meanwhile, so nothing else uses
- * it.
+ * it.  A request queued by sq_tx_checked_later has no waiting owner: its
+ * caller goes on at once, and the work gets a connection that exists
+ * only to be redirected (later_request); the thread that answers it
+ * (the syncer, or the writer when its batch failed) calls its done
+ * function instead of waking anybody.
  *
  * Connections run with synchronous=NORMAL (COMMIT does not fsync; the
  * syncer does) and with automatic checkpoints off: a checkpointer thread
@@ -102,8 +106,19 @@ typedef struct tx_request {
     /* posted once result is final: a semaphore, not a condition, so that
      * requests are answered without the lock (see answer) */
     sem_t answered;
+    /* instead, for a request nobody waits on (sq_tx_checked_later) */
+    store_tx_done_fn done;
+    void *done_arg;
     struct tx_request *next;
 } tx_request;
+
+/* A request queued by sq_tx_checked_later.  Its caller's connection goes
+ * back to the pool at once, so the work is given one of its own, which
+ * exists only to be redirected to the writer while the work runs. */
+typedef struct {
+    tx_request req;
+    sqlite_conn proxy;
+} later_request;
 
 struct sq_shared {
     pthread_mutex_t lock;     /* guards everything below */
@@ -348,7 +363,12 @@ static void answer(tx_request *list)
 {
     while (list) {
         tx_request *next = list->next;
-        sem_post(&list->answered);
+        if (list->done) {
+            list->done(list->done_arg, list->result);
+            free(list); /* the later_request it heads */
+        } else {
+            sem_post(&list->answered);
+        }
         list = next;
     }
 }
@@ -439,23 +459,27 @@ static void *syncer_main(void *arg)
     return NULL;
 }
 
+static void enqueue(sq_shared *sh, tx_request *r)
+{
+    pthread_mutex_lock(&sh->lock);
+    if (sh->tail)
+        sh->tail->next = r;
+    else
+        sh->head = r;
+    sh->tail = r;
+    if (!sh->writing)
+        pthread_cond_signal(&sh->work);
+    pthread_mutex_unlock(&sh->lock);
+}
+
 static int queue_tx(store_conn *conn, store_tx_fn fn, void *arg, bool checked)
 {
     sqlite_conn *c = (sqlite_conn *)conn;
-    sq_shared *sh = c->shared;
     tx_request me = {.conn = c, .fn = fn, .arg = arg, .checked = checked};
 
     if (sem_init(&me.answered, 0, 0) != 0)
         return STORE_ERROR;
-    pthread_mutex_lock(&sh->lock);
-    if (sh->tail)
-        sh->tail->next = &me;
-    else
-        sh->head = &me;
-    sh->tail = &me;
-    if (!sh->writing)
-        pthread_cond_signal(&sh->work);
-    pthread_mutex_unlock(&sh->lock);
+    enqueue(c->shared, &me);
     while (sem_wait(&me.answered) != 0)
         ; /* EINTR */
     sem_destroy(&me.answered);
@@ -470,6 +494,23 @@ int sq_tx(store_conn *conn, store_tx_fn fn, void *arg)
 int sq_tx_checked(store_conn *conn, store_tx_fn fn, void *arg)
 {
     return queue_tx(conn, fn, arg, true);
+}
+
+int sq_tx_checked_later(store_conn *conn, store_tx_fn fn, void *arg,
+                        store_tx_done_fn done, void *done_arg)
+{
+    sqlite_conn *c = (sqlite_conn *)conn;
+    later_request *later = calloc(1, sizeof *later);
+
+    if (!later)
+        return STORE_ERROR;
+    later->proxy.base = c->base;
+    later->proxy.shared = c->shared;
+    later->req = (tx_request){.conn = &later->proxy, .fn = fn, .arg = arg,
+                              .checked = true, .done = done,
+                              .done_arg = done_arg};
+    enqueue(c->shared, &later->req);
+    return STORE_OK;
 }
 
 /* --- checkpoints and full-text merges ------------------------------------------- */

@@ -48,6 +48,10 @@ int sq_start_threads(sq_shared *sh);
 int sq_tx(store_conn *conn, store_tx_fn fn, void *arg);
 /* store_tx_checked for SQLite: the same, without a savepoint. */
 int sq_tx_checked(store_conn *conn, store_tx_fn fn, void *arg);
+/* store_tx_checked_later for SQLite: queues fn for the next batch; the
+ * syncer (or the writer, when the batch failed) calls done. */
+int sq_tx_checked_later(store_conn *conn, store_tx_fn fn, void *arg,
+                        store_tx_done_fn done, void *done_arg);
 
 /* sqlite_index.c: the search keys a connection has looked up, and the key
  * counts its transaction owes. */

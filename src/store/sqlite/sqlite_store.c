@@ -770,6 +770,7 @@ const store_backend sqlite_backend = {
     .disconnect = sq_disconnect,
     .tx = sq_tx,
     .tx_checked = sq_tx_checked,
+    .tx_checked_later = sq_tx_checked_later,
     .read_begin = sq_snapshot_begin,
     .read_end = sq_snapshot_end,
     .token_key = sq_token_key,
