@@ -1,5 +1,6 @@
 /* test_commit_queue.c - store_tx from many threads at once: the SQLite
  * store's writer and syncer threads (sqlite_commit.c) against a real store. */
+#include <errno.h>
 #include <pthread.h>
 #include <semaphore.h>
 #include <stdio.h>
@@ -412,5 +413,78 @@ TEST(commit_queue_later_writes_are_all_answered_and_kept)
                               "WHERE case_id GLOB 'many-*'"),
               LATER_WRITES);
     sqlite3_close(raw);
+    store_fixture_close(&f);
+}
+
+/* A done function that holds its thread until released. */
+typedef struct {
+    sem_t entered, release;
+} blocking_done;
+
+static void hold_in_done(void *arg, int result)
+{
+    blocking_done *b = arg;
+
+    (void)result;
+    sem_post(&b->entered);
+    while (sem_wait(&b->release) != 0)
+        ;
+}
+
+typedef struct {
+    store_conn *conn;
+    case_write write;
+    int result;
+    sem_t finished;
+} waiting_write;
+
+static void *run_waiting_write(void *arg)
+{
+    waiting_write *w = arg;
+
+    w->result = store_tx(w->conn, add_case_tx, &w->write);
+    sem_post(&w->finished);
+    return NULL;
+}
+
+/* Done functions run off the thread that syncs the log: while one is
+ * slow, later writes are still synced and answered. */
+TEST(commit_queue_slow_done_function_does_not_hold_syncing)
+{
+    fixture f = {0};
+    blocking_done b;
+    later_write first = {.write = {"first", false}};
+    waiting_write next = {.write = {"next", false}, .result = -100};
+    store_conn *other;
+    pthread_t thread;
+    struct timespec deadline;
+    int waited;
+
+    CHECK(store_fixture_open(&f, 3));
+    CHECK_INT(sem_init(&b.entered, 0, 0), 0);
+    CHECK_INT(sem_init(&b.release, 0, 0), 0);
+    CHECK_INT(sem_init(&next.finished, 0, 0), 0);
+    CHECK_INT(store_tx_checked_later(f.conn, later_tx, &first, hold_in_done,
+                                     &b),
+              STORE_OK);
+    while (sem_wait(&b.entered) != 0)
+        ;
+    next.conn = other = store_acquire(f.st);
+    CHECK_INT(pthread_create(&thread, NULL, run_waiting_write, &next), 0);
+    clock_gettime(CLOCK_REALTIME, &deadline);
+    deadline.tv_sec += 5;
+    while ((waited = sem_timedwait(&next.finished, &deadline)) != 0 &&
+           errno == EINTR)
+        ;
+    sem_post(&b.release); /* lets a store that failed this close */
+    if (waited != 0)
+        sem_wait(&next.finished);
+    pthread_join(thread, NULL);
+    store_release(f.st, other);
+    CHECK_INT(waited, 0);
+    CHECK_INT(next.result, STORE_OK);
+    sem_destroy(&b.entered);
+    sem_destroy(&b.release);
+    sem_destroy(&next.finished);
     store_fixture_close(&f);
 }
