@@ -2,6 +2,7 @@
  * goes to the file in a few writes, and all of it is in the file when
  * COMMIT returns. */
 #include <fcntl.h>
+#include <sys/stat.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -271,6 +272,70 @@ TEST(vfs_reads_back_pages_spilled_before_commit)
     CHECK_INT(bytes, 300 * 3000);
     CHECK(sqlite3_exec(db, "COMMIT", NULL, NULL, NULL) == SQLITE_OK);
     CHECK_INT(rows_on_disk(&d), 300);
+    sqlite3_close(db);
+    remove_dir(&d);
+}
+
+/* --- writeback of the database file ------------------------------------------------ */
+
+static int writebacks;
+static ino_t writeback_inode;
+
+static int counting_writeback(int fd, off64_t off, off64_t len,
+                              unsigned int flags)
+{
+    struct stat st;
+
+    (void)off;
+    (void)len;
+    if (flags == SYNC_FILE_RANGE_WRITE && fstat(fd, &st) == 0 &&
+        st.st_ino == writeback_inode)
+        writebacks++;
+    return 0;
+}
+
+/* Checkpoints the log into the database file, counting the writebacks
+ * started on it meanwhile; -1 when the checkpoint failed. */
+static int checkpoint_counting(sqlite3 *db, const char *path)
+{
+    sqlite3_vfs *ours = sqlite3_vfs_find(sq_vfs());
+    struct stat st;
+    int rc;
+
+    if (stat(path, &st) != 0)
+        return -1;
+    writeback_inode = st.st_ino;
+    writebacks = 0;
+    ours->xSetSystemCall(ours, "sync_file_range",
+                         (sqlite3_syscall_ptr)counting_writeback);
+    rc = sqlite3_wal_checkpoint_v2(db, NULL, SQLITE_CHECKPOINT_TRUNCATE, NULL,
+                                   NULL);
+    ours->xSetSystemCall(ours, "sync_file_range", NULL);
+    return rc == SQLITE_OK ? writebacks : -1;
+}
+
+/* A checkpoint that copies 4 MiB into the database file starts its
+ * writeback every 512 KiB; one that copies a few pages starts none. */
+TEST(vfs_starts_the_database_files_writeback_in_pieces)
+{
+    vfs_dir d;
+    sqlite3 *db = new_store_file(&d);
+    sqlite3_vfs *ours = sqlite3_vfs_find(sq_vfs());
+    int big, small;
+
+    CHECK(db);
+    CHECK(ours != NULL);
+    CHECK(insert_rows(db, 1024, 4000)); /* about 1,024 pages */
+    big = checkpoint_counting(db, d.path);
+    CHECK(insert_rows(db, 10, 100));
+    small = checkpoint_counting(db, d.path);
+    CHECK(big >= 6);
+    CHECK(big <= 9);
+    CHECK_INT(small, 0);
+    /* put back: the real call again */
+    CHECK(ours->xGetSystemCall(ours, "sync_file_range") ==
+          (sqlite3_syscall_ptr)sync_file_range);
+    CHECK_INT(count_rows(db), 1034);
     sqlite3_close(db);
     remove_dir(&d);
 }
