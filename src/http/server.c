@@ -58,8 +58,10 @@ struct http_server {
     const casesd_app *app;
     executor *writes; /* runs the operations that may block */
     atomic_int unanswered; /* requests resumed but not yet answered */
-    /* requests suspended until the store finishes them (api_tx_later) */
+    /* writes run on an event thread (run_later), counted from before their
+     * handler until the store has finished them */
     atomic_int in_store;
+    atomic_bool stopping; /* set before server_free waits for in_store */
 };
 
 typedef enum {
@@ -555,7 +557,6 @@ static void later_suspend(request_ctx *ctx)
     http_request *req = (http_request *)ctx;
 
     req->phase = PHASE_RUNNING;
-    atomic_fetch_add(&req->server->in_store, 1);
     MHD_suspend_connection(req->connection);
 }
 
@@ -578,6 +579,12 @@ static const request_later later_hooks = {later_suspend, later_finished};
  * the connection.  No executor thread waits through the commit, and the
  * request changes threads twice fewer.  A handler that fails before its
  * transaction is answered at once.
+ *
+ * Once the server is stopping, the handler waits for its transaction
+ * here instead: the event loops stop only after in_store falls to zero,
+ * and a connection the store resumed after that would be gone.  The
+ * count goes up before stopping is read, and server_free sets stopping
+ * before it reads the count, so one of the two sees the other.
  */
 static enum MHD_Result run_later(http_request *req, api_handler handler,
                                  struct MHD_Connection *connection)
@@ -588,7 +595,8 @@ static enum MHD_Result run_later(http_request *req, api_handler handler,
     int rc;
 
     req->connection = connection;
-    ctx->later = &later_hooks;
+    atomic_fetch_add(&req->server->in_store, 1);
+    ctx->later = atomic_load(&req->server->stopping) ? NULL : &later_hooks;
     ctx->db = pooled;
     rc = handler(ctx);
     /* The transaction has a connection of its own (store_tx_checked_later);
@@ -596,6 +604,7 @@ static enum MHD_Result run_later(http_request *req, api_handler handler,
     store_release(st, pooled);
     if (rc == API_LATER)
         return MHD_YES;
+    atomic_fetch_sub(&req->server->in_store, 1);
     ctx->db = NULL;
     return reply_send(ctx, connection, &req->status);
 }
@@ -782,6 +791,7 @@ static void server_free(http_server *srv)
     listener_stop(srv->listener);
     /* Writes in flight finish first; their connections are resumed and
      * get their answers before the loops close them. */
+    atomic_store(&srv->stopping, true);
     executor_stop(srv->writes);
     wait_for_answers(srv);
     for (int i = 0; i < srv->loop_count; i++)

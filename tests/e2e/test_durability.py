@@ -229,6 +229,75 @@ class CrashTests(DurabilityBase):
                          "post-crash")
 
 
+class CreateCaseStreamTests(DurabilityBase):
+    """CreateCase is answered by the store's own thread once its write is on
+    disk; a stop or a crash in the middle of a stream of them loses none
+    that was answered."""
+
+    WRITERS = 6
+
+    def stream_then(self, stop_server):
+        c = self.client()
+        dom = c.create_domain(name=unique("stream"))["domainId"]
+        tpl = c.create_template(domainId=dom, name="t")["templateId"]
+        acked, errors = [], []
+        lock = threading.Lock()
+        stop = threading.Event()
+
+        def writer(tag):
+            wc = self.client()
+            for i in range(400):
+                if stop.is_set():
+                    return
+                title = "case %s-%03d" % (tag, i)
+                try:
+                    r = wc.create_case(domainId=dom, templateId=tpl, fields=[
+                        {"id": "title", "value": {"stringValue": title}},
+                        {"id": "customer_id", "value": {"stringValue":
+                            "arn:aws:profile:us-east-1:111122223333:domains/d/profiles/p"}}])
+                except ClientError as e:
+                    errors.append(e.response["Error"])
+                    return
+                except (BotoCoreError, OSError):
+                    return  # the server went away mid-request
+                with lock:
+                    acked.append((r["caseId"], title))
+
+        threads = [threading.Thread(target=writer, args=(t,)) for t in range(self.WRITERS)]
+        for t in threads:
+            t.start()
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline:
+            with lock:
+                if len(acked) >= 150:
+                    break
+            time.sleep(0.005)
+        stop_server()
+        stop.set()
+        for t in threads:
+            t.join(60)
+        self.assertEqual(errors, [], "CreateCase failed with an AWS error")
+        with lock:
+            acked_now = list(acked)
+        self.assertGreater(len(acked_now), 0, "no CreateCase succeeded before the stop")
+        self.srv.start()
+        c = self.client()
+        for case_id, title in acked_now:
+            r = c.get_case(domainId=dom, caseId=case_id, fields=[{"id": "title"}])
+            self.assertEqual(r["fields"], [{"id": "title", "value": {"stringValue": title}}])
+        return acked_now
+
+    def test_sigterm_during_create_case_stream_answers_and_keeps(self):
+        def sigterm():
+            rc = self.srv.stop()
+            self.assertEqual(rc, 0, "casesd did not exit cleanly on SIGTERM during "
+                             "CreateCase load:\n%s" % self.srv.stderr_text())
+        self.stream_then(sigterm)
+
+    def test_kill9_during_create_case_stream_keeps_every_answered_case(self):
+        self.stream_then(self.srv.kill9)
+
+
 class LogTests(DurabilityBase):
     """The write-ahead log does not grow without end under steady load."""
 
