@@ -387,7 +387,7 @@ TEST(commit_queue_later_writes_are_all_answered_and_kept)
 {
     fixture f = {0};
     static later_write writes[LATER_WRITES];
-    static char ids[LATER_WRITES][16];
+    static char ids[LATER_WRITES][24];
     int wrong = 0;
     int64_t version;
     sqlite3 *raw;
