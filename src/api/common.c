@@ -390,12 +390,12 @@ static void finish_later_tx(void *arg, int rc)
 int api_tx_later(request_ctx *ctx, store_tx_fn fn, void *arg,
                  api_tx_finish finish)
 {
-    later_tx *l = ctx->later ? arena_alloc(ctx->arena, sizeof *l) : NULL;
+    later_tx *l;
     int rc;
 
     if (!ctx->later)
         return finish(ctx, arg, store_tx_checked(ctx->db, fn, arg));
-    if (!l)
+    if (!(l = arena_alloc(ctx->arena, sizeof *l)))
         return finish(ctx, arg, STORE_ERROR);
     *l = (later_tx){.ctx = ctx, .fn = fn, .arg = arg, .finish = finish};
     ctx->later->suspend(ctx);

@@ -577,8 +577,8 @@ static const request_later later_hooks = {later_suspend, later_finished};
  * the event thread, up to that transaction: it waits for nothing, and the
  * store's thread that makes the write durable sets the answer and resumes
  * the connection.  No executor thread waits through the commit, and the
- * request changes threads twice fewer.  A handler that fails before its
- * transaction is answered at once.
+ * request passes through two fewer threads.  A handler that fails before
+ * its transaction is answered at once.
  *
  * Once the server is stopping, the handler waits for its transaction
  * here instead: the event loops stop only after in_store falls to zero,
