@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <time.h>
 
+#include "store/backend.h"
 #include "store/store.h"
 #include "store_fixture.h"
 #include "test.h"
@@ -487,4 +488,37 @@ TEST(commit_queue_slow_done_function_does_not_hold_syncing)
     sem_destroy(&b.release);
     sem_destroy(&next.finished);
     store_fixture_close(&f);
+}
+
+/* --- a backend that cannot defer --------------------------------------------------- */
+
+static int fake_tx_checked(store_conn *conn, store_tx_fn fn, void *arg)
+{
+    return fn(conn, arg);
+}
+
+static int fake_work(store_conn *conn, void *arg)
+{
+    (void)conn;
+    return *(int *)arg;
+}
+
+/* Without tx_checked_later, store.c runs the transaction and calls done
+ * before store_tx_checked_later returns, with what the transaction gave. */
+TEST(store_without_deferral_runs_the_transaction_before_returning)
+{
+    static const store_backend fake = {.name = "fake",
+                                       .tx_checked = fake_tx_checked};
+    store_conn conn = {.backend = &fake};
+    later_write l = {0};
+    int outcome = STORE_CONFLICT;
+
+    CHECK_INT(sem_init(&l.done, 0, 0), 0);
+    CHECK_INT(store_tx_checked_later(&conn, fake_work, &outcome, later_done,
+                                     &l),
+              STORE_OK);
+    CHECK_INT(l.calls, 1);
+    CHECK_INT(l.result, STORE_CONFLICT);
+    CHECK(pthread_equal(l.thread, pthread_self()));
+    sem_destroy(&l.done);
 }

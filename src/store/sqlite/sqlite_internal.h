@@ -49,7 +49,8 @@ int sq_tx(store_conn *conn, store_tx_fn fn, void *arg);
 /* store_tx_checked for SQLite: the same, without a savepoint. */
 int sq_tx_checked(store_conn *conn, store_tx_fn fn, void *arg);
 /* store_tx_checked_later for SQLite: queues fn for the next batch; the
- * syncer (or the writer, when the batch failed) calls done. */
+ * answerer thread calls done once the batch is synced (the writer does,
+ * when the batch failed). */
 int sq_tx_checked_later(store_conn *conn, store_tx_fn fn, void *arg,
                         store_tx_done_fn done, void *done_arg);
 
