@@ -617,7 +617,7 @@ static json_t *new_case_values(const create_tx *t, json_t *changes,
     }
     if (value_is_blank(json_object_get(values, "status")))
         json_object_set_new(values, "status", string_value("open"));
-    id_reference_number(ref);
+    id_reference_number(ref, now);
     json_object_set_new(values, "case_id", string_value(t->case_id));
     json_object_set_new(values, "reference_number", string_value(ref));
     json_object_set_new(values, "created_datetime", time_value(now));

@@ -13,8 +13,11 @@ void id_uuid(char out[ID_UUID_LEN]);
  * bits, random after; ids minted later sort after earlier ones, except
  * within one millisecond. */
 void id_uuid_time_ordered(char out[ID_UUID_LEN], int64_t now_ms);
-/* An 8-digit decimal reference number (not unique, as on AWS). */
-void id_reference_number(char out[9]);
+/* An 8-digit decimal reference number minted at now_ms (Unix
+ * milliseconds), not unique, as on AWS: its first four digits are the
+ * hundredth of a second modulo 10,000 (they repeat every 100 s), its last
+ * four random. */
+void id_reference_number(char out[9], int64_t now_ms);
 /* Fills buf with n cryptographically random bytes; -1 on failure. */
 int id_random_bytes(unsigned char *buf, size_t n);
 

@@ -73,23 +73,50 @@ TEST(ids_time_ordered_uuid_is_version_7_and_sorts_by_time)
     }
 }
 
-/* With 3000 draws, each position shows all ten digits (miss odds ~1e-136). */
-TEST(ids_reference_number_is_eight_digits)
+/* Eight digits: the first four the time in hundredths of a second modulo
+ * 10,000, the last four random.  With 3000 draws each random position
+ * shows all ten digits (miss odds ~1e-136). */
+TEST(ids_reference_number_is_clock_then_random)
 {
-    int seen[8][10] = {{0}};
+    /* 1234567890120-129 ms: tick 123456789012, modulo 10,000: 9012 */
+    static const int64_t now = INT64_C(1234567890120);
+    int seen[4][10] = {{0}};
     for (int n = 0; n < 3000; n++) {
         char ref[9];
         memset(ref, 'x', sizeof ref);
-        id_reference_number(ref);
+        id_reference_number(ref, now + n % 10);
         CHECK_INT(strlen(ref), 8);
-        for (int i = 0; i < 8; i++) {
+        CHECK(strncmp(ref, "9012", 4) == 0);
+        for (int i = 4; i < 8; i++) {
             CHECK(ref[i] >= '0' && ref[i] <= '9');
-            seen[i][ref[i] - '0'] = 1;
+            seen[i - 4][ref[i] - '0'] = 1;
         }
     }
-    for (int i = 0; i < 8; i++)
+    for (int i = 0; i < 4; i++)
         for (int d = 0; d < 10; d++)
             CHECK(seen[i][d]);
+}
+
+/* Numbers minted later sort after earlier ones, a tick or more apart,
+ * until the clock part wraps after 100 s; before the epoch it still
+ * gives four digits. */
+TEST(ids_reference_numbers_follow_the_clock)
+{
+    char previous[9] = "", ref[9];
+    for (int64_t ms = INT64_C(1700000000000); ms < INT64_C(1700000000000) + 5000;
+         ms += 10) {
+        id_reference_number(ref, ms);
+        if (ms / 10 % 10000 != 0)
+            CHECK(strcmp(previous, ref) < 0);
+        memcpy(previous, ref, sizeof ref);
+    }
+    id_reference_number(ref, INT64_C(1700000099999));
+    CHECK(strncmp(ref, "9999", 4) == 0);
+    id_reference_number(ref, INT64_C(1700000100000));
+    CHECK(strncmp(ref, "0000", 4) == 0);
+    id_reference_number(ref, -10);
+    CHECK(strncmp(ref, "9999", 4) == 0);
+    CHECK_INT(strlen(ref), 8);
 }
 
 TEST(ids_random_bytes)
@@ -119,7 +146,7 @@ TEST(ids_uuids_stay_distinct_across_refills)
         char ref[9];
         id_uuid(ids[n]);
         if (n % 3 == 0)
-            id_reference_number(ref);
+            id_reference_number(ref, n);
     }
     qsort(ids, COUNT, ID_UUID_LEN, compare_ids);
     for (int n = 1; n < COUNT; n++)
