@@ -1025,6 +1025,101 @@ static char *table_text(sqlite3 *db, const char *sql)
     "|| ' ' || n AS row FROM tagset_counts WHERE n > 0 "                     \
     "ORDER BY domain_id, tagset)"
 
+/* The rowids case_fts matches for term as a prefix, "" for none. */
+static char *fts_matches(sqlite3 *db, const char *term)
+{
+    char sql[256];
+
+    snprintf(sql, sizeof sql,
+             "SELECT coalesce(group_concat(rowid), '') FROM (SELECT rowid "
+             "FROM case_fts WHERE case_fts MATCH '\"%s\"*' ORDER BY rowid)",
+             term);
+    return table_text(db, sql);
+}
+
+/* Migration 017 rebuilds the full-text index with 2-character prefixes
+ * only: from the cases' own text, so every search finds what it found
+ * before, in one merged segment; and the store, reopened, keeps the index
+ * in step with later updates and deletes. */
+TEST(search_store_full_text_rebuilt_with_two_character_prefixes)
+{
+    static const char *const terms[] = {"al", "alp", "alpha", "alphabet",
+                                        "so", "gam", "de", "cre", "ag", NULL};
+    const char *rebuild = NULL;
+    fixture f = {0};
+    sqlite3 *db = NULL;
+    char *before[16] = {0}, *after = NULL, *text = NULL, err[256] = "";
+    put_case up = {.domain = "d1", .id = "c2"};
+    int64_t seq[4];
+
+    for (int i = 0; i < store_migration_count; i++)
+        if (store_migrations[i].number == 17)
+            rebuild = store_migrations[i].sql;
+    CHECK(rebuild != NULL);
+    CHECK(store_fixture_open(&f, 1));
+    seq[0] = add_case(&f, "d1", "c0", json_pack(
+        "{s:o, s:{s:s}}", "title", str_value("alpha beta"), "assigned_user",
+        "userArnValue", "arn:aws:connect:us-east-1:1:instance/i/agent/ag1"));
+    seq[1] = add_case(&f, "d1", "c1", json_pack(
+        "{s:o, s:o}", "title", str_value("alphabet soup"), "amount",
+        num_value(12)));
+    seq[2] = add_case(&f, "d1", "c2", json_pack(
+        "{s:o}", "title", str_value("gamma alpine")));
+    seq[3] = add_case(&f, "d1", "c3", json_pack(
+        "{s:o}", "title", str_value("crème brûlée")));
+    for (int i = 0; i < 4; i++)
+        CHECK(seq[i] > 0);
+    up.fields = json_pack("{s:o}", "title", str_value("gamma delta"));
+    CHECK_INT(store_tx(f.conn, update_tx, &up), STORE_OK);
+    json_decref(up.fields);
+    CHECK_INT(store_tx(f.conn, delete_tx, "c3"), STORE_OK);
+
+    CHECK((db = store_fixture_reopen_raw(&f)) != NULL);
+    for (int i = 0; terms[i]; i++)
+        before[i] = fts_matches(db, terms[i]);
+    CHECK(rebuild && sqlite3_exec(db, rebuild, NULL, NULL, NULL) == SQLITE_OK);
+    for (int i = 0; terms[i]; i++) {
+        after = fts_matches(db, terms[i]);
+        CHECK(before[i] && after && !strcmp(before[i], after));
+        free(after);
+    }
+    CHECK_INT(query_int(f.path, "SELECT count(DISTINCT segid) FROM case_fts_idx"),
+              1);
+    text = table_text(db, "SELECT sql FROM sqlite_schema WHERE name = 'case_fts'");
+    CHECK(text && strstr(text, "prefix = '2'\n"));
+    free(text);
+    CHECK_INT(fts_usermerge(f.path), 4);
+    sqlite3_close(db);
+
+    /* alp: c0 and c1 (c2 no longer says alpine); cre: none (c3 deleted) */
+    snprintf(err, sizeof err, "%lld,%lld", (long long)seq[0], (long long)seq[1]);
+    CHECK(before[1] && !strcmp(before[1], err));
+    CHECK(before[7] && !strcmp(before[7], ""));
+
+    CHECK((f.st = store_open(f.path, 1, err, sizeof err)) != NULL);
+    f.conn = f.st ? store_acquire(f.st) : NULL;
+    up.fields = json_pack("{s:o}", "title", str_value("gamma sorbet"));
+    CHECK_INT(store_tx(f.conn, update_tx, &up), STORE_OK);
+    json_decref(up.fields);
+    CHECK_INT(store_tx(f.conn, delete_tx, "c0"), STORE_OK);
+    CHECK((db = store_fixture_reopen_raw(&f)) != NULL);
+    text = fts_matches(db, "de");
+    CHECK(text && !strcmp(text, ""));
+    free(text);
+    text = fts_matches(db, "so");
+    snprintf(err, sizeof err, "%lld,%lld", (long long)seq[1], (long long)seq[2]);
+    CHECK(text && !strcmp(text, err));
+    free(text);
+    text = fts_matches(db, "alpha");
+    snprintf(err, sizeof err, "%lld", (long long)seq[1]);
+    CHECK(text && !strcmp(text, err));
+    free(text);
+    sqlite3_close(db);
+    for (int i = 0; terms[i]; i++)
+        free(before[i]);
+    store_fixture_close(&f);
+}
+
 /* A store migrated to 011 gets, for the cases it already holds, the tag
  * sets and counts the commit path would have kept. */
 TEST(search_store_tagset_backfill_matches_the_kept_sets)

@@ -157,6 +157,11 @@ static int migrate(sqlite_conn *c, char *err, size_t errlen)
         goto fail;
     if (user_version(c, &version) != STORE_OK)
         goto fail_tx;
+    /* An upgrade may rebuild an index (migration 017): say why start-up
+     * waits.  A new store is not worth a line. */
+    if (version > 0 && version < store_migration_count)
+        fprintf(stderr, "sqlite: upgrading the store from schema %d to %d\n",
+                version, store_migration_count);
     for (int i = 0; i < store_migration_count; i++) {
         const store_migration *m = &store_migrations[i];
         if (m->number <= version)
