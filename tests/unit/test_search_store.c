@@ -1048,7 +1048,8 @@ TEST(search_store_full_text_rebuilt_with_two_character_prefixes)
     const char *rebuild = NULL;
     fixture f = {0};
     sqlite3 *db = NULL;
-    char *before[16] = {0}, *after = NULL, *text = NULL, err[256] = "";
+    char *before[16] = {0}, *after = NULL, *text = NULL, err[256] = "",
+         want[64];
     put_case up = {.domain = "d1", .id = "c2"};
     int64_t seq[4];
 
@@ -1092,12 +1093,14 @@ TEST(search_store_full_text_rebuilt_with_two_character_prefixes)
     sqlite3_close(db);
 
     /* alp: c0 and c1 (c2 no longer says alpine); cre: none (c3 deleted) */
-    snprintf(err, sizeof err, "%lld,%lld", (long long)seq[0], (long long)seq[1]);
-    CHECK(before[1] && !strcmp(before[1], err));
+    snprintf(want, sizeof want, "%lld,%lld", (long long)seq[0], (long long)seq[1]);
+    CHECK(before[1] && !strcmp(before[1], want));
     CHECK(before[7] && !strcmp(before[7], ""));
 
     CHECK((f.st = store_open(f.path, 1, err, sizeof err)) != NULL);
-    f.conn = f.st ? store_acquire(f.st) : NULL;
+    if (!f.st)
+        goto cleanup;
+    f.conn = store_acquire(f.st);
     up.fields = json_pack("{s:o}", "title", str_value("gamma sorbet"));
     CHECK_INT(store_tx(f.conn, update_tx, &up), STORE_OK);
     json_decref(up.fields);
@@ -1107,14 +1110,15 @@ TEST(search_store_full_text_rebuilt_with_two_character_prefixes)
     CHECK(text && !strcmp(text, ""));
     free(text);
     text = fts_matches(db, "so");
-    snprintf(err, sizeof err, "%lld,%lld", (long long)seq[1], (long long)seq[2]);
-    CHECK(text && !strcmp(text, err));
+    snprintf(want, sizeof want, "%lld,%lld", (long long)seq[1], (long long)seq[2]);
+    CHECK(text && !strcmp(text, want));
     free(text);
     text = fts_matches(db, "alpha");
-    snprintf(err, sizeof err, "%lld", (long long)seq[1]);
-    CHECK(text && !strcmp(text, err));
+    snprintf(want, sizeof want, "%lld", (long long)seq[1]);
+    CHECK(text && !strcmp(text, want));
     free(text);
     sqlite3_close(db);
+cleanup:
     for (int i = 0; terms[i]; i++)
         free(before[i]);
     store_fixture_close(&f);
