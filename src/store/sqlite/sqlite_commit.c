@@ -91,8 +91,8 @@
 #define MERGE_STEP_PAGES 16
 /* Merging takes every other turn while it runs, so the writes queued then
  * wait about twice as long: short stretches of it, often, keep those
- * queues short.  100 ms of steps then 100 ms of pause gave CreateCase a
- * p99 about 1 ms higher than 20 and 20 (12 alternating pairs). */
+ * queues short.  Stretches of 100 ms with pauses of 100 ms gave CreateCase
+ * a p99 about 1 ms higher (12 alternating pairs of runs). */
 #define MERGE_BUDGET_MS 20
 #define MERGE_PAUSE_MS 20
 /* A log longer than this after a checkpoint is restarted from its start

@@ -5,7 +5,7 @@
 -- case's text was indexed three times over, and flushing and merging the
 -- index took about 40% of the single writer's turns under CreateCase load.
 -- In 14 alternating pairs of CreateCase runs at 64 connections, dropping
--- the 3-character index gave +5% throughput and 8% less server CPU per
+-- the 3-character index gave +5% throughput and 6-8% less server CPU per
 -- case, and a p99 about 1 ms lower.
 --
 -- What it costs searches, timed on a million seeded cases: a searchTerm
