@@ -229,6 +229,10 @@ static int run_batch(store_conn *conn, seeder *s)
     if (rc == STORE_OK &&
         sqlite3_exec(db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK)
         rc = STORE_ERROR;
+    /* Not synced, but a seeding run is rerun after a crash anyway. */
+    if (rc == STORE_OK)
+        sq_fts_durable(sq_store_fts(as_sqlite(conn)->shared),
+                       as_sqlite(conn)->fts_queued);
     if (rc != STORE_OK)
         sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
     /* Nothing else checkpoints while the seeder writes outside store_tx():
@@ -270,8 +274,10 @@ static int parse_args(int argc, char **argv, options_t *o)
 static int tune(store_conn *conn)
 {
     sqlite3 *db = as_sqlite(conn)->db;
+    /* Detached: BEGIN IMMEDIATE would take the full-text index's lock
+     * too, and hold the indexer up for a whole batch. */
     return sqlite3_exec(db, "PRAGMA synchronous = OFF; "
-                            "PRAGMA cache_size = -1048576",
+                            "PRAGMA cache_size = -1048576; DETACH fts",
                         NULL, NULL, NULL) == SQLITE_OK ? 0 : -1;
 }
 

@@ -25,11 +25,16 @@ bool store_fixture_open(fixture *f, int pool_size)
 sqlite3 *store_fixture_reopen_raw(fixture *f)
 {
     sqlite3 *db = NULL;
+    char attach[128];
 
     store_release(f->st, f->conn);
     store_close(f->st);
     f->st = NULL;
-    if (sqlite3_open(f->path, &db) == SQLITE_OK)
+    /* with the full-text index (sqlite_fts.c) as "fts", as the store's
+     * own connections have it */
+    snprintf(attach, sizeof attach, "ATTACH '%s-fts' AS fts", f->path);
+    if (sqlite3_open(f->path, &db) == SQLITE_OK &&
+        sqlite3_exec(db, attach, NULL, NULL, NULL) == SQLITE_OK)
         return db;
     fprintf(stderr, "sqlite3_open %s: %s\n", f->path,
             db ? sqlite3_errmsg(db) : "out of memory");
@@ -39,7 +44,8 @@ sqlite3 *store_fixture_reopen_raw(fixture *f)
 
 void store_fixture_close(fixture *f)
 {
-    static const char *const sides[] = {"", "-wal", "-shm", "-lock"};
+    static const char *const sides[] = {"", "-wal", "-shm", "-lock", "-fts",
+                                        "-fts-wal", "-fts-shm"};
     char path[80];
 
     if (f->st) {

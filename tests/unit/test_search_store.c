@@ -692,17 +692,26 @@ static int query_int(const char *path, const char *sql)
     return n;
 }
 
+/* A query of the full-text index of the store at path (sqlite_fts.c). */
+static int fts_query_int(const char *path, const char *sql)
+{
+    char fts_path[96];
+
+    snprintf(fts_path, sizeof fts_path, "%s-fts", path);
+    return query_int(fts_path, sql);
+}
+
 /* Segments of the full-text index. */
 static int fts_segments(const char *path)
 {
-    return query_int(path, "SELECT count(DISTINCT segid) FROM case_fts_idx");
+    return fts_query_int(path, "SELECT count(DISTINCT segid) FROM case_fts_idx");
 }
 
-/* The full-text index's usermerge (migrations 010, 016). */
+/* The full-text index's usermerge (sqlite_fts.c, as migration 016 set). */
 static int fts_usermerge(const char *path)
 {
-    return query_int(path,
-                     "SELECT v FROM case_fts_config WHERE k = 'usermerge'");
+    return fts_query_int(path,
+                         "SELECT v FROM case_fts_config WHERE k = 'usermerge'");
 }
 
 /* Each write batch adds a segment to the full-text index; the background
@@ -1037,26 +1046,54 @@ static char *fts_matches(sqlite3 *db, const char *term)
     return table_text(db, sql);
 }
 
-/* Migration 017 rebuilds the full-text index with 2-character prefixes
- * only: from the cases' own text, so every search finds what it found
- * before, in one merged segment; and the store, reopened, keeps the index
- * in step with later updates and deletes. */
-TEST(search_store_full_text_rebuilt_with_two_character_prefixes)
+/* Removes the full-text index file of the store at path, with its log. */
+static void remove_fts_file(const char *path)
+{
+    static const char *const sides[] = {"-fts", "-fts-wal", "-fts-shm"};
+    char side[96];
+
+    for (size_t i = 0; i < sizeof sides / sizeof sides[0]; i++) {
+        snprintf(side, sizeof side, "%s%s", path, sides[i]);
+        unlink(side);
+    }
+}
+
+/* Whether the store file itself (not the index file) has a table name. */
+static bool store_has_table(sqlite3 *db, const char *name)
+{
+    char sql[128];
+    char *text;
+    bool found;
+
+    snprintf(sql, sizeof sql,
+             "SELECT count(*) FROM main.sqlite_schema WHERE name = '%s'", name);
+    text = table_text(db, sql);
+    found = text && strcmp(text, "0") != 0;
+    free(text);
+    return found;
+}
+
+/* A store of schema 17 kept its full-text index inside (migration 017
+ * built it with 2-character prefixes).  Opened now, it moves the index to
+ * <store>-fts, built from the cases' own text, so every search finds what
+ * it found before, in one merged segment, and drops its own; later
+ * updates and deletes keep the moved index in step. */
+TEST(search_store_full_text_index_moved_to_its_own_file)
 {
     static const char *const terms[] = {"al", "alp", "alpha", "alphabet",
                                         "so", "gam", "de", "cre", "ag", NULL};
-    const char *rebuild = NULL;
+    const char *m017 = NULL;
     fixture f = {0};
     sqlite3 *db = NULL;
-    char *before[16] = {0}, *after = NULL, *text = NULL, err[256] = "",
-         want[64];
+    char *before[16] = {0}, *after = NULL, *text = NULL, *old_index = NULL,
+         err[256] = "", want[64];
     put_case up = {.domain = "d1", .id = "c2"};
     int64_t seq[4];
 
     for (int i = 0; i < store_migration_count; i++)
         if (store_migrations[i].number == 17)
-            rebuild = store_migrations[i].sql;
-    CHECK(rebuild != NULL);
+            m017 = store_migrations[i].sql;
+    CHECK(m017 != NULL && strstr(m017, "DROP TABLE case_fts;\n"));
     CHECK(store_fixture_open(&f, 1));
     seq[0] = add_case(&f, "d1", "c0", json_pack(
         "{s:o, s:{s:s}}", "title", str_value("alpha beta"), "assigned_user",
@@ -1075,27 +1112,51 @@ TEST(search_store_full_text_rebuilt_with_two_character_prefixes)
     json_decref(up.fields);
     CHECK_INT(store_tx(f.conn, delete_tx, "c3"), STORE_OK);
 
+    /* What the index file answers, then a store as schema 17 left it:
+     * the index inside, built by 017 itself, and no index file. */
     CHECK((db = store_fixture_reopen_raw(&f)) != NULL);
     for (int i = 0; terms[i]; i++)
         before[i] = fts_matches(db, terms[i]);
-    CHECK(rebuild && sqlite3_exec(db, rebuild, NULL, NULL, NULL) == SQLITE_OK);
+    CHECK(!store_has_table(db, "case_fts"));
+    CHECK(sqlite3_exec(db, "DETACH fts", NULL, NULL, NULL) == SQLITE_OK);
+    remove_fts_file(f.path);
+    /* its DROP is of the index 003 made, which a store of 16 had */
+    old_index = m017 ? strdup(strstr(m017, "DROP TABLE case_fts;\n") +
+                              strlen("DROP TABLE case_fts;\n"))
+                     : NULL;
+    CHECK(old_index && sqlite3_exec(db, old_index, NULL, NULL, NULL) == SQLITE_OK);
+    CHECK(sqlite3_exec(db, "PRAGMA user_version = 17", NULL, NULL, NULL) ==
+          SQLITE_OK);
     for (int i = 0; terms[i]; i++) {
         after = fts_matches(db, terms[i]);
         CHECK(before[i] && after && !strcmp(before[i], after));
         free(after);
     }
-    CHECK_INT(query_int(f.path, "SELECT count(DISTINCT segid) FROM case_fts_idx"),
-              1);
-    text = table_text(db, "SELECT sql FROM sqlite_schema WHERE name = 'case_fts'");
-    CHECK(text && strstr(text, "prefix = '2'\n"));
-    free(text);
-    CHECK_INT(fts_usermerge(f.path), 4);
     sqlite3_close(db);
 
     /* alp: c0 and c1 (c2 no longer says alpine); cre: none (c3 deleted) */
     snprintf(want, sizeof want, "%lld,%lld", (long long)seq[0], (long long)seq[1]);
     CHECK(before[1] && !strcmp(before[1], want));
     CHECK(before[7] && !strcmp(before[7], ""));
+
+    CHECK((f.st = store_open(f.path, 1, err, sizeof err)) != NULL);
+    if (!f.st)
+        goto cleanup;
+    f.conn = store_acquire(f.st);
+    CHECK((db = store_fixture_reopen_raw(&f)) != NULL);
+    CHECK(!store_has_table(db, "case_fts"));
+    for (int i = 0; terms[i]; i++) {
+        after = fts_matches(db, terms[i]);
+        CHECK(before[i] && after && !strcmp(before[i], after));
+        free(after);
+    }
+    CHECK_INT(fts_segments(f.path), 1);
+    text = table_text(db, "SELECT sql FROM fts.sqlite_schema "
+                          "WHERE name = 'case_fts'");
+    CHECK(text && strstr(text, "prefix = '2'"));
+    free(text);
+    CHECK_INT(fts_usermerge(f.path), 4);
+    sqlite3_close(db);
 
     CHECK((f.st = store_open(f.path, 1, err, sizeof err)) != NULL);
     if (!f.st)
@@ -1119,8 +1180,129 @@ TEST(search_store_full_text_rebuilt_with_two_character_prefixes)
     free(text);
     sqlite3_close(db);
 cleanup:
+    free(old_index);
     for (int i = 0; terms[i]; i++)
         free(before[i]);
+    store_fixture_close(&f);
+}
+
+/* The index is written apart from the cases, in passes (sqlite_fts.c),
+ * yet a search with a searchTerm finds a case written just before it, and
+ * one changed just before it under its new words only. */
+TEST(search_store_full_text_search_sees_the_writes_before_it)
+{
+    fixture f = {0};
+    store_search_query q = {.domain_id = "d1"};
+    put_case up = {.domain = "d1", .id = "c00"};
+    char id[16], word[16], ids[512] = "";
+
+    CHECK(store_fixture_open(&f, 1));
+    for (int i = 0; i < 20; i++) {
+        snprintf(id, sizeof id, "c%02d", i);
+        snprintf(word, sizeof word, "word%c%c", 'a' + i, 'a' + i);
+        CHECK(add_case(&f, "d1", id, json_pack("{s:o}", "title",
+                                                str_value(word))) > 0);
+        q.search_term = word;
+        SEARCH_IDS(&f, &q, id);
+        q.search_term = "word";
+        snprintf(ids + strlen(ids), sizeof ids - strlen(ids), "%s%s",
+                 i ? "," : "", id);
+        SEARCH_IDS(&f, &q, ids);
+    }
+    up.fields = json_pack("{s:o}", "title", str_value("quartz"));
+    CHECK_INT(store_tx(f.conn, update_tx, &up), STORE_OK);
+    json_decref(up.fields);
+    q.search_term = "quartz";
+    SEARCH_IDS(&f, &q, "c00");
+    q.search_term = "wordaa";
+    SEARCH_IDS(&f, &q, "");
+    store_fixture_close(&f);
+}
+
+/* The index file can be lost: the store rebuilds it from the cases when
+ * it opens. */
+TEST(search_store_full_text_index_rebuilt_when_its_file_is_missing)
+{
+    fixture f = {0};
+    store_search_query q = {.domain_id = "d1", .search_term = "harbour"};
+    char err[256] = "";
+
+    CHECK(store_fixture_open(&f, 1));
+    CHECK(add_case(&f, "d1", "c1", json_pack("{s:o}", "title",
+                                              str_value("harbour lights"))) > 0);
+    CHECK(add_case(&f, "d1", "c2", json_pack("{s:o}", "title",
+                                              str_value("harbour wall"))) > 0);
+    CHECK(add_case(&f, "d1", "c3", json_pack("{s:o}", "title",
+                                              str_value("inland"))) > 0);
+    store_release(f.st, f.conn);
+    store_close(f.st);
+    remove_fts_file(f.path);
+    CHECK((f.st = store_open(f.path, 1, err, sizeof err)) != NULL);
+    if (!f.st)
+        goto cleanup;
+    f.conn = store_acquire(f.st);
+    SEARCH_IDS(&f, &q, "c1,c2");
+    q.search_term = "inl";
+    SEARCH_IDS(&f, &q, "c3");
+cleanup:
+    store_fixture_close(&f);
+}
+
+/*
+ * The queue's rows stay until the index has them, and a store that stops
+ * before indexing some (a crash) indexes them once it opens again: here a
+ * queued change of c1's text, as its transaction left it.  A store closed
+ * cleanly has an empty queue, and its ids are never handed out again
+ * (migration 018), or the index would skip new rows as done.
+ */
+TEST(search_store_full_text_queue_survives_until_indexed)
+{
+    fixture f = {0};
+    store_search_query q = {.domain_id = "d1", .search_term = "zircon"};
+    sqlite3 *db = NULL;
+    char *text = NULL, err[256] = "", sql[256];
+    int64_t seq;
+
+    CHECK(store_fixture_open(&f, 1));
+    CHECK((seq = add_case(&f, "d1", "c1", json_pack(
+               "{s:o}", "title", str_value("pebble")))) > 0);
+    CHECK(add_case(&f, "d1", "c2", json_pack("{s:o}", "title",
+                                              str_value("pebble"))) > 0);
+    CHECK((db = store_fixture_reopen_raw(&f)) != NULL);
+    text = table_text(db, "SELECT count(*) || ' ' || (SELECT seq FROM "
+                          "sqlite_sequence WHERE name = 'case_fts_queue') "
+                          "FROM case_fts_queue");
+    CHECK_STR(text, "0 2");
+    free(text);
+    snprintf(sql, sizeof sql,
+             "INSERT INTO case_fts_queue (op, rid, body) VALUES "
+             "('delete', %lld, 'pebble'), (NULL, %lld, 'zircon')",
+             (long long)seq, (long long)seq);
+    CHECK(sqlite3_exec(db, sql, NULL, NULL, NULL) == SQLITE_OK);
+    text = table_text(db, "SELECT group_concat(id) FROM case_fts_queue");
+    CHECK_STR(text, "3,4");
+    free(text);
+    sqlite3_close(db);
+
+    CHECK((f.st = store_open(f.path, 1, err, sizeof err)) != NULL);
+    if (!f.st)
+        goto cleanup;
+    f.conn = store_acquire(f.st);
+    SEARCH_IDS(&f, &q, "c1");
+    q.search_term = "pebble";
+    SEARCH_IDS(&f, &q, "c2");
+    CHECK(add_case(&f, "d1", "c3", json_pack("{s:o}", "title",
+                                              str_value("zircon"))) > 0);
+    q.search_term = "zircon";
+    SEARCH_IDS(&f, &q, "c1,c3");
+    CHECK((db = store_fixture_reopen_raw(&f)) != NULL);
+    text = table_text(db, "SELECT count(*) || ' ' || (SELECT seq FROM "
+                          "sqlite_sequence WHERE name = 'case_fts_queue') "
+                          "FROM case_fts_queue");
+    CHECK_STR(text, "0 5");
+    free(text);
+    sqlite3_close(db);
+cleanup:
     store_fixture_close(&f);
 }
 
@@ -1312,7 +1494,7 @@ TEST(search_store_case_index_matches_the_replaced_triggers)
     CHECK(seed_index_shapes(&f));
     CHECK((db = store_fixture_reopen_raw(&f)) != NULL);
     CHECK(sqlite3_exec(db, "CREATE VIRTUAL TABLE temp.terms USING "
-                           "fts5vocab(main, case_fts, row)",
+                           "fts5vocab(fts, case_fts, row)",
                        NULL, NULL, NULL) == SQLITE_OK);
     from_c = index_snapshot(db);
     CHECK(from_c && strstr(from_c, "real 2.5") && strstr(from_c, "integer 3") &&

@@ -55,16 +55,9 @@
  * briefly for the readers of the old log; the next batch then writes the
  * log from its start.
  *
- * The same thread merges the full-text index.  Every batch adds a small
- * FTS5 segment to case_fts (sq_flush_before_commit), and a searchTerm
- * probes each segment, so after each checkpoint the thread runs FTS5
- * 'merge' in steps of MERGE_STEP_PAGES pages until a step finds nothing to
- * merge or MERGE_BUDGET_MS is spent (then it comes back after
- * MERGE_PAUSE_MS).  A step is one short write transaction taken as a turn
- * at writing: the writes queued meanwhile wait for it, as for a batch, and
- * go next, so a step never sleeps in SQLite's busy handler and never
- * starves writes.
- * The write path itself no longer merges (migration 010).
+ * The full-text index is a file of its own with a thread of its own
+ * (sqlite_fts.c): batches only queue the text of the cases they change,
+ * and the syncer tells the indexer how far that queue is durable.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -85,16 +78,6 @@
 #define BEGIN_ATTEMPTS 50
 #define CHECKPOINT_EVERY_BATCHES 200
 #define CHECKPOINT_IDLE_MS 1000
-/* A step of 16 pages holds writers up ~4 ms on a 1M-case store; FTS5
- * ends a step only between terms, so one that reaches a common term's
- * doclist writes all of it (hundreds of pages) regardless. */
-#define MERGE_STEP_PAGES 16
-/* Merging takes every other turn while it runs, so the writes queued then
- * wait about twice as long: short stretches of it, often, keep those
- * queues short.  Stretches of 100 ms with pauses of 100 ms gave CreateCase
- * a p99 about 1 ms higher (12 alternating pairs of runs). */
-#define MERGE_BUDGET_MS 20
-#define MERGE_PAUSE_MS 20
 /* A log longer than this after a checkpoint is restarted from its start
  * (restart_log).  16 MiB of 4 KiB pages: under CreateCase load the log
  * grows by tens of MiB a second. */
@@ -139,9 +122,12 @@ struct sq_shared {
     bool writer_started;
 
     /* Committed batches waiting for the syncer, their requests chained
-     * through next in commit order, and how many batches they are. */
+     * through next in commit order, and how many batches they are; the
+     * last full-text queue id the last of them left. */
     tx_request *unsynced_head, *unsynced_tail;
     uint64_t unsynced_batches;
+    int64_t unsynced_fts_queued;
+    sq_fts *fts;
     pthread_cond_t sync_due;
     pthread_t syncer_thread;
     bool syncer_started;
@@ -174,7 +160,7 @@ struct sq_shared {
 };
 
 enum commit_stmt { CS_BEGIN, CS_COMMIT, CS_ROLLBACK, CS_SAVEPOINT, CS_RELEASE,
-                   CS_ROLLBACK_TO, CS_FTS_MOVE, CS_FTS_CLEAR, CS__COUNT };
+                   CS_ROLLBACK_TO, CS_FTS_TRIM, CS_FTS_LAST, CS__COUNT };
 
 static const char *const commit_sql[CS__COUNT] = {
     [CS_BEGIN] = "BEGIN IMMEDIATE",
@@ -183,11 +169,9 @@ static const char *const commit_sql[CS__COUNT] = {
     [CS_SAVEPOINT] = "SAVEPOINT request",
     [CS_RELEASE] = "RELEASE request",
     [CS_ROLLBACK_TO] = "ROLLBACK TO request",
-    /* Ascending rowids let FTS5 keep one segment; a case's own writes
-     * keep their order (migration 006). */
-    [CS_FTS_MOVE] = "INSERT INTO case_fts (case_fts, rowid, body) "
-                    "SELECT op, rid, body FROM case_fts_queue ORDER BY rid, id",
-    [CS_FTS_CLEAR] = "DELETE FROM case_fts_queue",
+    [CS_FTS_TRIM] = "DELETE FROM case_fts_queue WHERE id <= ?1",
+    [CS_FTS_LAST] = "SELECT coalesce((SELECT seq FROM sqlite_sequence "
+                    "WHERE name = 'case_fts_queue'), 0)",
 };
 
 static int run_stmt(sqlite_conn *c, enum commit_stmt id)
@@ -196,15 +180,30 @@ static int run_stmt(sqlite_conn *c, enum commit_stmt id)
     return s ? sq_run(c, s, commit_sql[id]) : STORE_ERROR;
 }
 
-static int fts_flush(sqlite_conn *c)
+/* Deletes the queue's rows the indexer has moved, if more than last
+ * time, and notes the queue's last id. */
+static int fts_queue_flush(sqlite_conn *c)
 {
-    int status = run_stmt(c, CS_FTS_MOVE);
-    return status == STORE_OK ? run_stmt(c, CS_FTS_CLEAR) : status;
+    int64_t indexed = c->shared->fts ? sq_fts_indexed(c->shared->fts) : 0;
+    sqlite3_stmt *s;
+
+    if (indexed > c->fts_trimmed) {
+        if (!(s = sq_stmt(c, SQ_SLOTS_COMMIT + CS_FTS_TRIM,
+                          commit_sql[CS_FTS_TRIM])))
+            return STORE_ERROR;
+        sqlite3_bind_int64(s, 1, indexed);
+        if (sq_run(c, s, commit_sql[CS_FTS_TRIM]) != STORE_OK)
+            return STORE_ERROR;
+        c->fts_trimmed = indexed;
+    }
+    s = sq_stmt(c, SQ_SLOTS_COMMIT + CS_FTS_LAST, commit_sql[CS_FTS_LAST]);
+    return s ? sq_step_int64(c, s, &c->fts_queued, commit_sql[CS_FTS_LAST])
+             : STORE_ERROR;
 }
 
 int sq_flush_before_commit(sqlite_conn *c)
 {
-    int status = fts_flush(c);
+    int status = fts_queue_flush(c);
 
     if (status == STORE_OK)
         status = sq_tagsets_flush(c);
@@ -430,8 +429,10 @@ static void *writer_main(void *arg)
         pthread_mutex_lock(&sh->lock);
         sh->writing = false;
         sh->batches_run++;
-        if (committed)
+        if (committed) {
+            sh->unsynced_fts_queued = sh->writer->fts_queued;
             queue_for_sync(sh, batch);
+        }
         pthread_cond_broadcast(&sh->changed);
         if (!committed) {
             pthread_mutex_unlock(&sh->lock);
@@ -500,10 +501,15 @@ static void *syncer_main(void *arg)
             break; /* stopping, and nothing left to sync */
         tx_request *list = sh->unsynced_head;
         uint64_t batches = sh->unsynced_batches;
+        int64_t fts_queued = sh->unsynced_fts_queued;
         sh->unsynced_head = sh->unsynced_tail = NULL;
         sh->unsynced_batches = 0;
         pthread_mutex_unlock(&sh->lock);
-        fail_batch(list, sync_log(sh));
+        int synced = sync_log(sh);
+        /* before the answers: a search that follows one finds its case */
+        if (synced == STORE_OK)
+            sq_fts_durable(sh->fts, fts_queued);
+        fail_batch(list, synced);
         tx_request *last, *later = wake_waiting(list, &last);
         pthread_mutex_lock(&sh->lock);
         queue_for_answer(sh, later, last);
@@ -591,30 +597,17 @@ int sq_tx_checked_later(store_conn *conn, store_tx_fn fn, void *arg,
     return STORE_OK;
 }
 
-/* --- checkpoints and full-text merges ------------------------------------------- */
+/* --- checkpoints ------------------------------------------------------------------ */
 
-/* The checkpointer's own connection and the statements of a merge step. */
+/* The checkpointer's own connection. */
 typedef struct {
     sqlite3 *db;
-    sqlite3_stmt *begin, *merge, *commit;
 } bg_conn;
-
-/* Changed rows that mark a step as one that went through a common term's
- * doclist: a plain step changes about 2-3 rows per page. */
-#define MERGE_BIG_STEP_CHANGES (8 * MERGE_STEP_PAGES)
 
 static void bg_close(bg_conn *b)
 {
-    sqlite3_finalize(b->begin);
-    sqlite3_finalize(b->merge);
-    sqlite3_finalize(b->commit);
     sqlite3_close(b->db);
     *b = (bg_conn){0};
-}
-
-static bool bg_prepare(sqlite3 *db, const char *sql, sqlite3_stmt **s)
-{
-    return sqlite3_prepare_v2(db, sql, -1, s, NULL) == SQLITE_OK;
 }
 
 /* Opens the connection on first use; false if the store cannot be
@@ -627,17 +620,13 @@ static bool bg_open(bg_conn *b, const char *path)
         SQLITE_OK)
         goto fail;
     sqlite3_busy_timeout(b->db, 1000);
-    /* As on the pooled connections: a merge step's COMMIT must not fsync
-     * (see merge_step), and checkpoints are this thread's own. */
-    if (sqlite3_exec(b->db, "PRAGMA synchronous = NORMAL; "
-                            "PRAGMA wal_autocheckpoint = 0", NULL, NULL,
-                     NULL) != SQLITE_OK ||
-        !bg_prepare(b->db, "BEGIN IMMEDIATE", &b->begin) ||
-        !bg_prepare(b->db, "INSERT INTO case_fts (case_fts, rank) VALUES "
-                           "('merge', ?)", &b->merge) ||
-        !bg_prepare(b->db, "COMMIT", &b->commit))
+    /* As on the pooled connections: checkpoints are this thread's own.
+     * A connection that has not read the store yet does not know it is in
+     * WAL mode, and its checkpoints do nothing: journal_mode reads it. */
+    if (sqlite3_exec(b->db, "PRAGMA wal_autocheckpoint = 0; "
+                            "PRAGMA journal_mode = WAL",
+                     NULL, NULL, NULL) != SQLITE_OK)
         goto fail;
-    sqlite3_bind_int(b->merge, 1, MERGE_STEP_PAGES); /* kept across resets */
     return true;
 fail:
     fprintf(stderr, "sqlite: background connection to %s: %s\n", path,
@@ -646,42 +635,9 @@ fail:
     return false;
 }
 
-static int step_once(sqlite3_stmt *s)
-{
-    int rc = sqlite3_step(s);
-    sqlite3_reset(s);
-    return rc;
-}
-
-/*
- * One merge step of at most about MERGE_STEP_PAGES pages, in a write
- * transaction of its own.  Returns the rows it changed: at most 1 (the
- * merge command itself) when no level had usermerge segments to merge, or
- * when it failed.
- *
- * The COMMIT is not fsynced.  Losing it to a power failure is harmless:
- * the log keeps it atomic, and without it the index holds the same
- * documents in the segments it had before.  The next batch's fsync of the
- * log makes it durable anyway.
- */
-static sqlite3_int64 merge_step(bg_conn *b)
-{
-    sqlite3_int64 before = sqlite3_total_changes64(b->db);
-
-    if (step_once(b->begin) != SQLITE_DONE)
-        return 0;
-    if (step_once(b->merge) != SQLITE_DONE || step_once(b->commit) != SQLITE_DONE) {
-        fprintf(stderr, "sqlite: merging the full-text index: %s\n",
-                sqlite3_errmsg(b->db));
-        sqlite3_exec(b->db, "ROLLBACK", NULL, NULL, NULL);
-        return 0;
-    }
-    return sqlite3_total_changes64(b->db) - before;
-}
-
 /* Waits for a turn to write: no batch running, and when writes are
- * queued, one batch of theirs let through first, so steps and batches
- * alternate under load.  Called with sh->lock held; false when stopping. */
+ * queued, one batch of theirs let through first.  Called with sh->lock
+ * held; false when stopping. */
 static bool take_turn(sq_shared *sh)
 {
     sh->turn_wanted = true;
@@ -699,45 +655,6 @@ static void end_turn(sq_shared *sh)
 {
     sh->writing = false;
     pthread_cond_signal(&sh->work);
-}
-
-static long ms_since(const struct timespec *t0)
-{
-    struct timespec now;
-
-    clock_gettime(CLOCK_MONOTONIC, &now);
-    return (now.tv_sec - t0->tv_sec) * 1000L +
-           (now.tv_nsec - t0->tv_nsec) / 1000000L;
-}
-
-/*
- * Merges the full-text index step by step until a step finds nothing to
- * merge or MERGE_BUDGET_MS is spent.  A step that went through a common
- * term's doclist ends right after it, and until more is written after it,
- * a search for any later term reads all of that doclist's pages (no term
- * starts on them, so the segment's b-tree cannot skip them): such a step is
- * always followed by another, budget or not.  Called and returns with
- * sh->lock held; true when some step did work (more may be left).
- */
-static bool merge_fts(sq_shared *sh, bg_conn *b)
-{
-    struct timespec start;
-    sqlite3_int64 changed = 0;
-    bool worked = false;
-
-    clock_gettime(CLOCK_MONOTONIC, &start);
-    while ((ms_since(&start) < MERGE_BUDGET_MS ||
-            changed > MERGE_BIG_STEP_CHANGES) &&
-           take_turn(sh)) {
-        pthread_mutex_unlock(&sh->lock);
-        changed = merge_step(b);
-        pthread_mutex_lock(&sh->lock);
-        end_turn(sh);
-        if (changed <= 1)
-            break;
-        worked = true;
-    }
-    return worked;
 }
 
 /*
@@ -789,16 +706,14 @@ static void restart_log(sq_shared *sh, bg_conn *b)
     end_turn(sh);
 }
 
-/* Waits until a checkpoint is due, or, while there is merging to do, for
- * MERGE_PAUSE_MS.  Called with sh->lock held. */
-static void wait_for_work(sq_shared *sh, bool merging)
+/* Waits until a checkpoint is due.  Called with sh->lock held. */
+static void wait_for_work(sq_shared *sh)
 {
-    long ms = merging ? MERGE_PAUSE_MS : CHECKPOINT_IDLE_MS;
     struct timespec until;
 
     clock_gettime(CLOCK_REALTIME, &until);
-    until.tv_sec += ms / 1000;
-    until.tv_nsec += (ms % 1000) * 1000000L;
+    until.tv_sec += CHECKPOINT_IDLE_MS / 1000;
+    until.tv_nsec += (CHECKPOINT_IDLE_MS % 1000) * 1000000L;
     if (until.tv_nsec >= 1000000000L) {
         until.tv_sec++;
         until.tv_nsec -= 1000000000L;
@@ -811,13 +726,12 @@ static void *checkpointer_main(void *arg)
 {
     sq_shared *sh = arg;
     bg_conn b = {0};
-    bool merging = true; /* the store may have been left unmerged */
 
     pthread_setname_np(pthread_self(), "casesd-ckpt");
     pthread_mutex_lock(&sh->lock);
     while (!sh->stopping) {
-        wait_for_work(sh, merging);
-        if (sh->stopping || (sh->batches == sh->checkpointed && !merging))
+        wait_for_work(sh);
+        if (sh->stopping || sh->batches == sh->checkpointed)
             continue;
         sh->checkpointed = sh->batches;
         pthread_mutex_unlock(&sh->lock);
@@ -833,7 +747,6 @@ static void *checkpointer_main(void *arg)
             pthread_mutex_lock(&sh->lock);
             restart_log(sh, &b);
         }
-        merging = ready && merge_fts(sh, &b);
     }
     pthread_mutex_unlock(&sh->lock);
     bg_close(&b);
@@ -862,9 +775,22 @@ int sq_start_threads(sq_shared *sh)
         pthread_create(&sh->checkpointer, NULL, checkpointer_main, sh) == 0)
         sh->checkpointer_started = true;
     return sh->writer_started && sh->syncer_started &&
-                   sh->answerer_started && sh->checkpointer_started
+                   sh->answerer_started && sh->checkpointer_started &&
+                   sh->fts && sq_fts_start(sh->fts) == STORE_OK
                ? STORE_OK
                : STORE_ERROR;
+}
+
+int sq_open_fts(sq_shared *sh, const char *path, char *err, size_t errlen)
+{
+    if (!sh->fts)
+        sh->fts = sq_fts_open(path, err, errlen);
+    return sh->fts ? STORE_OK : STORE_ERROR;
+}
+
+sq_fts *sq_store_fts(sq_shared *sh)
+{
+    return sh->fts;
 }
 
 /* --- lifecycle -------------------------------------------------------------------- */
@@ -938,7 +864,7 @@ void sq_close_shared(void *shared)
     pthread_mutex_lock(&sh->lock);
     sh->stopping = true;
     pthread_cond_signal(&sh->checkpoint_due);
-    pthread_cond_broadcast(&sh->changed); /* a merge waiting its turn */
+    pthread_cond_broadcast(&sh->changed); /* a restart waiting its turn */
     pthread_cond_signal(&sh->work);
     pthread_mutex_unlock(&sh->lock);
     if (sh->checkpointer_started)
@@ -956,6 +882,7 @@ void sq_close_shared(void *shared)
     pthread_mutex_unlock(&sh->lock);
     if (sh->answerer_started)
         pthread_join(sh->answerer_thread, NULL);
+    sq_fts_close(sh->fts);
     sq_conn_close(sh->writer);
     if (sh->wal_fd >= 0)
         close(sh->wal_fd);

@@ -41,8 +41,9 @@ const char *sq_vfs(void);
 typedef struct sq_shared sq_shared;
 void *sq_open_shared(const char *path, char *err, size_t errlen);
 void sq_close_shared(void *shared);
-/* Starts the writer, the syncer and the checkpointer (once the schema
- * exists); STORE_ERROR when a thread cannot be started. */
+/* Starts the writer, the syncer, the answerer, the checkpointer and the
+ * indexer (once the schema exists and sq_open_fts has opened the index);
+ * STORE_ERROR when a thread cannot be started. */
 int sq_start_threads(sq_shared *sh);
 /* store_tx for SQLite: runs fn in the next batch (see sqlite_commit.c). */
 int sq_tx(store_conn *conn, store_tx_fn fn, void *arg);
@@ -53,6 +54,34 @@ int sq_tx_checked(store_conn *conn, store_tx_fn fn, void *arg);
  * when the batch failed). */
 int sq_tx_checked_later(store_conn *conn, store_tx_fn fn, void *arg,
                         store_tx_done_fn done, void *done_arg);
+
+/* sqlite_fts.c: the full-text index, in <store>-fts, and its indexer. */
+typedef struct sq_fts sq_fts;
+/* Opens the index of the store at store_path (its schema migrated),
+ * rebuilding it from the cases when it must be; NULL with err set. */
+sq_fts *sq_fts_open(const char *store_path, char *err, size_t errlen);
+/* Starts the indexer thread. */
+int sq_fts_start(sq_fts *x);
+/* Stops the indexer, indexes the rest and empties the queue; NULL is
+ * ignored.  Every write must be synced and reported (sq_fts_durable). */
+void sq_fts_close(sq_fts *x);
+/* Attaches the index to db as "fts", for searches; never to the writer's
+ * connection (see sqlite_fts.c). */
+int sq_fts_attach(sqlite3 *db, const sq_fts *x);
+/* Queue ids up to queue_id are durable in the store: the indexer may
+ * index them. */
+void sq_fts_durable(sq_fts *x, int64_t queue_id);
+/* Queue ids up to the result are in the index, durably: their rows may
+ * go. */
+int64_t sq_fts_indexed(sq_fts *x);
+/* Waits until the index holds every row durable when called; STORE_ERROR
+ * when a pass failed, STORE_BUSY when the store is closing. */
+int sq_fts_catch_up(sq_fts *x);
+/* The index of the store whose queue is sh (sqlite_commit.c). */
+sq_fts *sq_store_fts(sq_shared *sh);
+/* Opens the index of the store at path for its queue (sqlite_commit.c);
+ * the writer's and indexer's threads start with sq_start_threads. */
+int sq_open_fts(sq_shared *sh, const char *path, char *err, size_t errlen);
 
 /* sqlite_index.c: the search keys a connection has looked up, and the key
  * counts its transaction owes. */
@@ -75,6 +104,10 @@ typedef struct sqlite_conn_s {
      * search runs on a connection at a time, and the buffer is too large
      * to allocate per search */
     struct sq_sql_buf_s *search_buf;
+    /* the last id its transaction found in case_fts_queue, and the id up
+     * to which it last deleted indexed rows (sq_flush_before_commit) */
+    int64_t fts_queued;
+    int64_t fts_trimmed;
 } sqlite_conn;
 
 /*
@@ -126,12 +159,13 @@ json_t *sq_column_json(sqlite3_stmt *s, int col, json_error_t *err);
 /* Arena copy of a text column, NULL for SQL NULL. */
 char *sq_column_dup(arena *a, sqlite3_stmt *s, int col);
 
-/* Finishes what the current transaction queued: moves its full-text
- * writes into the index (migration 006), refreshes the tag sets of the
- * cases whose tags changed (migration 011, sq_tagsets_flush) and counts
- * the cases of new values under their keys (sq_index_flush).
- * Whoever commits a transaction that may have written cases or tags calls
- * it just before COMMIT. */
+/* Finishes what the current transaction queued: deletes the full-text
+ * queue's rows the indexer has moved (sqlite_fts.c) and notes the queue's
+ * last id in c->fts_queued, refreshes the tag sets of the cases whose tags
+ * changed (migration 011, sq_tagsets_flush) and counts the cases of new
+ * values under their keys (sq_index_flush).  Whoever commits a transaction
+ * that may have written cases or tags calls it just before COMMIT, and
+ * once that is durable, sq_fts_durable(.., c->fts_queued). */
 int sq_flush_before_commit(sqlite_conn *c);
 
 /* sqlite_cases.c */

@@ -2117,7 +2117,13 @@ int sq_cases_search(store_conn *conn, const store_scope *scope,
         return STORE_ERROR;
     }
     r->buf = c->search_buf;
-    status = sq_read_begin(c, &own);
+    /* Every case acknowledged before now must be in the full-text index;
+     * its snapshot begins at the first read of it, after this. */
+    status = q->search_term && *q->search_term
+                 ? sq_fts_catch_up(sq_store_fts(c->shared))
+                 : STORE_OK;
+    if (status == STORE_OK)
+        status = sq_read_begin(c, &own);
     if (status == STORE_OK)
         status = search(c, scope, q, r, &total_v, &max_v);
     for (int i = 0; status == STORE_OK && i < r->row_count; i++)

@@ -218,30 +218,31 @@ static void sq_disconnect(store_conn *conn)
     sq_conn_close(as_sqlite(conn));
 }
 
-static store_conn *sq_connect(const char *path, void *shared, bool first,
-                              char *err, size_t errlen);
+static sqlite_conn *open_conn(const char *path, void *shared, char *err,
+                              size_t errlen);
 
 /* The connection all write batches run on (sq_set_writer).  Its cache
  * holds the pages writes keep returning to (the ends of the tables and
- * the inner pages of every index), across batches. */
+ * the inner pages of every index), across batches.  It does not attach
+ * the full-text index (sqlite_fts.c). */
 static int open_writer(const char *path, void *shared, char *err,
                        size_t errlen)
 {
-    store_conn *w = sq_connect(path, shared, false, err, errlen);
+    sqlite_conn *w = open_conn(path, shared, err, errlen);
 
     if (!w)
         return STORE_ERROR;
-    if (exec(as_sqlite(w), "PRAGMA cache_size = -" WRITER_CACHE_KIB) != STORE_OK) {
+    if (exec(w, "PRAGMA cache_size = -" WRITER_CACHE_KIB) != STORE_OK) {
         snprintf(err, errlen, "cannot configure the writer of %s", path);
-        sq_disconnect(w);
+        sq_conn_close(w);
         return STORE_ERROR;
     }
-    sq_set_writer(shared, as_sqlite(w));
+    sq_set_writer(shared, w);
     return STORE_OK;
 }
 
-static store_conn *sq_connect(const char *path, void *shared, bool first,
-                              char *err, size_t errlen)
+static sqlite_conn *open_conn(const char *path, void *shared, char *err,
+                              size_t errlen)
 {
     sqlite_conn *c = calloc(1, sizeof *c);
     int flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE |
@@ -268,16 +269,37 @@ static store_conn *sq_connect(const char *path, void *shared, bool first,
                  sqlite3_errmsg(c->db));
         goto fail;
     }
+    return c;
+fail:
+    sq_conn_close(c);
+    return NULL;
+}
+
+/* A pooled connection; the first migrates the store, opens its writer and
+ * its full-text index, and starts the store's threads. */
+static store_conn *sq_connect(const char *path, void *shared, bool first,
+                              char *err, size_t errlen)
+{
+    sqlite_conn *c = open_conn(path, shared, err, errlen);
+
+    if (!c)
+        return NULL;
     if (first && (migrate(c, err, errlen) != STORE_OK ||
-                  open_writer(path, shared, err, errlen) != STORE_OK))
+                  open_writer(path, shared, err, errlen) != STORE_OK ||
+                  sq_open_fts(shared, path, err, errlen) != STORE_OK))
         goto fail;
+    if (sq_fts_attach(c->db, sq_store_fts(shared)) != STORE_OK) {
+        snprintf(err, errlen, "cannot attach the full-text index of %s: %s",
+                 path, sqlite3_errmsg(c->db));
+        goto fail;
+    }
     if (first && sq_start_threads(c->shared) != STORE_OK) {
         snprintf(err, errlen, "cannot start the store's threads for %s", path);
         goto fail;
     }
     return &c->base;
 fail:
-    sq_disconnect(&c->base);
+    sq_conn_close(c);
     return NULL;
 }
 
