@@ -682,11 +682,25 @@ static void prepare_restart(bg_conn *b)
     file->pMethods->xSync(file, SQLITE_SYNC_NORMAL);
 }
 
+/* Busy handler of a restart: SQLite's own sleeps up to 100 ms at a time
+ * once it has waited a while, and writers are held meanwhile; readers
+ * leave within a few milliseconds. */
+static int restart_busy(void *unused, int attempts)
+{
+    (void)unused;
+    if (attempts >= LOG_RESTART_WAIT_MS)
+        return 0;
+    struct timespec pause = {0, 1000000L};
+    nanosleep(&pause, NULL);
+    return 1;
+}
+
 /*
  * Restarts the log: with no batch running, copies the rest of it into the
- * database and waits up to LOG_RESTART_WAIT_MS for readers to leave it, so
- * that the next batch writes it from the start.  If readers stay longer,
- * the next checkpoint tries again.  Called and returns with sh->lock held.
+ * database and waits up to about LOG_RESTART_WAIT_MS for readers to leave
+ * it, so that the next batch writes it from the start.  If readers stay
+ * longer, the next checkpoint tries again.  Called and returns with
+ * sh->lock held.
  */
 static void restart_log(sq_shared *sh, bg_conn *b)
 {
@@ -695,7 +709,7 @@ static void restart_log(sq_shared *sh, bg_conn *b)
     if (!take_turn(sh))
         return;
     pthread_mutex_unlock(&sh->lock);
-    sqlite3_busy_timeout(b->db, LOG_RESTART_WAIT_MS);
+    sqlite3_busy_handler(b->db, restart_busy, NULL);
     rc = sqlite3_wal_checkpoint_v2(b->db, NULL, SQLITE_CHECKPOINT_RESTART,
                                    NULL, NULL);
     sqlite3_busy_timeout(b->db, 1000);
