@@ -36,15 +36,14 @@
  * is missing or was never finished, or if the store still has the index
  * it kept inside before migration 018, which is then dropped.
  */
-#include <errno.h>
 #include <limits.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
-#include <string.h>
 #include <time.h>
 
 #include "store/sqlite/sqlite_internal.h"
+#include "util/timeutil.h"
 
 /* Cases created between passes share a segment: at CreateCase load a few
  * hundred.  A search never waits this long; it starts a pass itself. */
@@ -113,12 +112,10 @@ struct sq_fts {
     char path[PATH_MAX];   /* of the index file */
 };
 
+/* CLOCK_MONOTONIC, as x->due waits on */
 static int64_t mono_ms(void)
 {
-    struct timespec ts;
-
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+    return time_mono_ns() / 1000000;
 }
 
 static int exec(sq_fts *x, const char *sql)
@@ -235,7 +232,6 @@ static int rebuild(sq_fts *x)
 
 static int open_connection(sq_fts *x, const char *store_path)
 {
-    char *attach;
     int status;
 
     /* CREATE: the attached file takes the connection's flags */
@@ -244,9 +240,7 @@ static int open_connection(sq_fts *x, const char *store_path)
                         sq_vfs()) != SQLITE_OK)
         return STORE_ERROR;
     sqlite3_busy_timeout(x->db, INDEX_BUSY_MS);
-    attach = sqlite3_mprintf("ATTACH %Q AS fts", x->path);
-    status = attach ? exec(x, attach) : STORE_ERROR;
-    sqlite3_free(attach);
+    status = sq_fts_attach(x->db, x);
     /* wal_autocheckpoint: the indexer writes only the index (but for the
      * last trim of the queue, sq_fts_close), which it checkpoints itself. */
     if (status == STORE_OK)
