@@ -710,6 +710,23 @@ class SearchTests(CasesTestCase):
         self.assertEqual([i["caseId"] for i in r["cases"]], [cid])
         self.assertEqual(r["totalCount"], 1)
 
+    def test_search_term_words_beyond_ascii(self):
+        """Words split at separators of any script (an em dash here), and
+        match without regard to case or diacritics."""
+        c = self.server.client(account=self.acct)
+        dom, _, _, templates = seed_domain(c, 2, SEED + 6)
+        cid = c.create_case(domainId=dom, templateId=templates[0], fields=[
+            {"id": "title", "value": sv("Caf\u00e9\u2014Lisboa na\u00efve")},
+            {"id": "customer_id", "value": sv(
+                "arn:aws:profile:us-east-1:123456789012:domains/d1/profiles/p1")}])["caseId"]
+        for term, want in [("caf\u00e9\u2014lisboa", [cid]), ("CAFE", [cid]),
+                           ("lisb", [cid]), ("naive", [cid]),
+                           ("\u2014 Na\u00efv \u2014", [cid]),
+                           ("caf\u00e9\u2014porto", [])]:
+            with self.subTest(searchTerm=term):
+                r = c.search_cases(domainId=dom, searchTerm=term)
+                self.assertEqual([i["caseId"] for i in r["cases"]], want)
+
     def test_search_term_follows_concurrent_updates_and_deletes(self):
         """Writes committed together in one batch must each reach the
         full-text index: the new words found, the old and deleted ones not."""

@@ -450,15 +450,39 @@ TEST(search_sql_bounds_a_deep_filter)
     CHECK_INT(sq_search_sql(&q, &p, SQ_SQL_COUNT, &buf), -1);
 }
 
-TEST(search_match_quotes_prefixes_and_strips_syntax)
+TEST(search_match_splits_terms_as_the_index_does)
 {
+    sqlite3 *db = NULL;
+    sq_fts_words *w;
     char out[256];
 
-    CHECK_INT(sq_search_match("Hello, wörld! \"NEAR\"(x) a*b", out, sizeof out),
+    CHECK_INT(sqlite3_open(":memory:", &db), SQLITE_OK);
+    CHECK(w = sq_fts_words_open(db));
+    if (!w)
+        goto cleanup;
+    /* folded and stripped as indexed; query syntax is only separators */
+    CHECK_INT(sq_fts_match(w, "Hello, W\xc3\xb6rld! \"NEAR\"(x) a*b", out,
+                           sizeof out),
               6);
-    CHECK_STR(out, "\"Hello\"* \"wörld\"* \"NEAR\"* \"x\"* \"a\"* \"b\"*");
-    CHECK_INT(sq_search_match("  -:^ ", out, sizeof out), 0);
+    CHECK_STR(out, "\"hello\"* \"world\"* \"near\"* \"x\"* \"a\"* \"b\"*");
+    /* a separator beyond ASCII (an em dash) splits words too: the index
+     * keeps no positions, so a phrase could not be asked for */
+    CHECK_INT(sq_fts_match(w, "caf\xc3\xa9\xe2\x80\x94" "bar", out, sizeof out), 2);
+    CHECK_STR(out, "\"cafe\"* \"bar\"*");
+    CHECK_INT(sq_fts_match(w, "  -:^ \xe2\x80\x94 ", out, sizeof out), 0);
     CHECK_STR(out, "");
-    CHECK_INT(sq_search_match(NULL, out, sizeof out), 0);
-    CHECK_INT(sq_search_match("abcdef", out, 8), -1);
+    CHECK_INT(sq_fts_match(w, NULL, out, sizeof out), 0);
+    CHECK_INT(sq_fts_match(w, "abcdef", out, 8), -1);
+    /* words past the limit are left out */
+    {
+        char term[3 * (SQ_FTS_MAX_WORDS + 5)], big[1024];
+        size_t n = 0;
+        for (int i = 0; i < SQ_FTS_MAX_WORDS + 5; i++)
+            n += (size_t)snprintf(term + n, sizeof term - n, "w%c ",
+                                  'a' + i % 26);
+        CHECK_INT(sq_fts_match(w, term, big, sizeof big), SQ_FTS_MAX_WORDS);
+    }
+    sq_fts_words_close(w);
+cleanup:
+    sqlite3_close(db);
 }

@@ -77,6 +77,20 @@ int64_t sq_fts_indexed(sq_fts *x);
 /* Waits until the index holds every row durable when called; STORE_ERROR
  * when a pass failed, STORE_BUSY when the store is closing. */
 int sq_fts_catch_up(sq_fts *x);
+/* The index's tokenizer, which splits search terms into the words the
+ * index holds; one per connection (it is not thread-safe), made on db. */
+typedef struct sq_fts_words sq_fts_words;
+/* Most words of a search term that count; the rest are ignored. */
+#define SQ_FTS_MAX_WORDS 32
+/* NULL on failure (logged). */
+sq_fts_words *sq_fts_words_open(sqlite3 *db);
+/* NULL is ignored. */
+void sq_fts_words_close(sq_fts_words *w);
+/* Writes the FTS5 query for a search term: each of its words (as the
+ * index's tokenizer splits, folds and strips it) quoted, as a prefix, all
+ * required.  Returns the word count (0: no condition) or -1 when out is
+ * too small. */
+int sq_fts_match(sq_fts_words *w, const char *term, char *out, size_t outlen);
 /* The index of the store whose queue is sh (sqlite_commit.c). */
 sq_fts *sq_store_fts(sq_shared *sh);
 /* Opens the index of the store at path for its queue (sqlite_commit.c);
@@ -104,6 +118,8 @@ typedef struct sqlite_conn_s {
      * search runs on a connection at a time, and the buffer is too large
      * to allocate per search */
     struct sq_sql_buf_s *search_buf;
+    /* splits search terms into words, NULL until the first */
+    sq_fts_words *words;
     /* the last id its transaction found in case_fts_queue, and the id up
      * to which it last deleted indexed rows (sq_flush_before_commit) */
     int64_t fts_queued;
@@ -271,10 +287,6 @@ typedef struct {
  * a bound was hit or plan->after does not fit q's sorts. */
 int sq_search_sql(const store_search_query *q, const sq_search_plan *plan,
                   sq_sql_mode mode, sq_sql_buf *out);
-/* Writes the FTS5 query for a search term (each token quoted, as a
- * prefix, all required); returns the token count (0: no condition) or -1
- * when out is too small. */
-int sq_search_match(const char *term, char *out, size_t outlen);
 
 /* sqlite_index.c */
 /* Files the new case seq, holding fields, in the search index: its value

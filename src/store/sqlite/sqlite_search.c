@@ -55,7 +55,6 @@
 /* Nesting accepted in a filter (the API allows far less). */
 #define MAX_DEPTH 32
 #define MAX_LIMIT 1000
-#define MAX_TERM_TOKENS 32
 #define MATCH_MAX 2048
 
 enum search_stmt {
@@ -840,44 +839,6 @@ int sq_search_sql(const store_search_query *q, const sq_search_plan *p,
         break;
     }
     return out->overflow ? -1 : 0;
-}
-
-/* --- the search term ------------------------------------------------------ */
-
-/* A token byte: ASCII letters and digits, and every byte of a multi-byte
- * character (the tokenizer decides about those); the rest separates. */
-static bool token_byte(unsigned char ch)
-{
-    return ch >= 0x80 || (ch >= '0' && ch <= '9') ||
-           ((ch | 0x20) >= 'a' && (ch | 0x20) <= 'z');
-}
-
-int sq_search_match(const char *term, char *out, size_t outlen)
-{
-    const unsigned char *s = (const unsigned char *)(term ? term : "");
-    size_t len = 0;
-    int tokens = 0;
-
-    if (outlen == 0)
-        return -1;
-    out[0] = '\0';
-    while (*s && tokens < MAX_TERM_TOKENS) {
-        size_t n = 0;
-        while (*s && !token_byte(*s))
-            s++;
-        while (token_byte(s[n]))
-            n++;
-        if (n == 0)
-            break;
-        /* "token"* with a separating space: n + 4 bytes, and the NUL. */
-        if (len + n + 5 > outlen)
-            return -1;
-        len += (size_t)snprintf(out + len, outlen - len, "%s\"%.*s\"*",
-                                tokens ? " " : "", (int)n, (const char *)s);
-        tokens++;
-        s += n;
-    }
-    return tokens;
 }
 
 /* ======================================================================
@@ -2072,9 +2033,15 @@ static int search(sqlite_conn *c, const store_scope *scope,
                   int64_t *max_seq)
 {
     int limit = q->limit < 0 ? 0 : q->limit > MAX_LIMIT ? MAX_LIMIT : q->limit;
-    int tokens = sq_search_match(q->search_term, r->match, sizeof r->match);
+    int tokens = 0;
     int status;
 
+    if (q->search_term && *q->search_term) {
+        if (!c->words && !(c->words = sq_fts_words_open(c->db)))
+            return STORE_ERROR;
+        tokens = sq_fts_match(c->words, q->search_term, r->match,
+                              sizeof r->match);
+    }
     if (tokens < 0 || q->sort_count < 0 || q->sort_count > SEARCH_MAX_SORTS)
         return STORE_ERROR;
     r->plan.match = tokens > 0 ? r->match : NULL;

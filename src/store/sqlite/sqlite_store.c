@@ -210,6 +210,7 @@ void sq_conn_close(sqlite_conn *c)
     sqlite3_close(c->db);
     sq_index_free(c);
     free(c->search_buf);
+    sq_fts_words_close(c->words);
     free(c);
 }
 
