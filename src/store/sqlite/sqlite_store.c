@@ -207,10 +207,10 @@ void sq_conn_close(sqlite_conn *c)
         return;
     for (int i = 0; i < SQ_SLOT_COUNT; i++)
         sqlite3_finalize(c->stmts[i]);
+    sq_fts_words_close(c->words);
     sqlite3_close(c->db);
     sq_index_free(c);
     free(c->search_buf);
-    sq_fts_words_close(c->words);
     free(c);
 }
 
