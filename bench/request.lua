@@ -4,6 +4,7 @@
 -- collide on unique names.
 local method, path, body
 local fixed -- the request, when every request is the same
+local parts, head, tail -- else: the body around its "%d"s, the request around its length
 local counter = 0
 local threads = 0
 
@@ -23,19 +24,30 @@ function init(args)
   -- as much as a cheap request costs the server: do it once when it can.
   if not body or not string.find(body, "%%d") then
     fixed = wrk.format(method, path, {["Content-Type"] = "application/json"}, body)
+    return
   end
+  -- A body with a counter: split once around each "%d", and the request
+  -- around its Content-Length value, so that a request is two joins.
+  -- Done per request with string.gsub and wrk.format, this cost about as
+  -- much CPU as the server's HTTP layer does for the same request.
+  parts = {}
+  for piece in (body .. "%d"):gmatch("(.-)%%d") do
+    parts[#parts + 1] = piece
+  end
+  local sample_body = "\0\0\0\0\0\0\0"
+  local sample = wrk.format(method, path, {["Content-Type"] = "application/json"}, sample_body)
+  local at, to = string.find(sample, "Content-Length: 7\r\n", 1, true)
+  head = string.sub(sample, 1, at + #"Content-Length: " - 1)
+  tail = string.sub(sample, to - 1, #sample - #sample_body)
 end
 
 function request()
   if fixed then
     return fixed
   end
-  local payload = nil
-  if body then
-    counter = counter + 1
-    payload = string.gsub(body, "%%d", tostring(counter))
-  end
-  return wrk.format(method, path, {["Content-Type"] = "application/json"}, payload)
+  counter = counter + 1
+  local payload = table.concat(parts, tostring(counter))
+  return head .. #payload .. tail .. payload
 end
 
 -- One machine-readable line per run, read by bench/run.sh.
