@@ -16,6 +16,16 @@
  * next one gathers, and while the log goes to disk the writer runs the
  * next batch; under load batches grow and the cost per write falls.
  *
+ * The writer stays at most one committed batch ahead of the syncer: while
+ * a batch waits for an fsync to finish before its own can start, the
+ * requests that come meanwhile wait, and run as one batch as soon as the
+ * syncer takes the waiting one.  Some of them reach the disk one fsync
+ * later than they would have in a batch of their own, but batches are
+ * larger, and the pages nearly every batch changes (the ends of the
+ * search index, the queues) go to the log once for more writes.  In
+ * alternating pairs of CreateCase runs the server's CPU per case fell by
+ * 1-11% in 6 of 6 pairs, and p99 was lower in 4 and level in 2.
+ *
  * The writer is a thread of its own because the single writer is what
  * bounds the store's write rate.  Batches used to be led by one of the
  * waiting request threads, which handed the lead on at each COMMIT: the
@@ -385,10 +395,14 @@ static void answer(tx_request *list)
     }
 }
 
-/* Whether the writer may start a batch now.  Called with sh->lock held. */
+/* Whether the writer may start a batch now: requests wait, no batch or
+ * turn runs, and no committed batch waits for the syncer (see the top of
+ * this file; when stopping, the queue drains regardless).  Called with
+ * sh->lock held. */
 static bool batch_may_start(const sq_shared *sh)
 {
     return sh->head && !sh->writing &&
+           !(sh->unsynced_head && !sh->stopping) &&
            !(sh->turn_wanted && sh->batches_run >= sh->turn_at);
 }
 
@@ -504,6 +518,9 @@ static void *syncer_main(void *arg)
         int64_t fts_queued = sh->unsynced_fts_queued;
         sh->unsynced_head = sh->unsynced_tail = NULL;
         sh->unsynced_batches = 0;
+        /* the requests held back for the batches just taken */
+        if (batch_may_start(sh))
+            pthread_cond_signal(&sh->work);
         pthread_mutex_unlock(&sh->lock);
         int synced = sync_log(sh);
         /* before the answers: a search that follows one finds its case */
@@ -529,7 +546,7 @@ static void enqueue(sq_shared *sh, tx_request *r)
     else
         sh->head = r;
     sh->tail = r;
-    if (!sh->writing)
+    if (batch_may_start(sh))
         pthread_cond_signal(&sh->work);
     pthread_mutex_unlock(&sh->lock);
 }
