@@ -22,6 +22,18 @@ bool store_fixture_open(fixture *f, int pool_size)
     return true;
 }
 
+bool store_fixture_reopen(fixture *f)
+{
+    char err[256] = "";
+
+    if (!(f->st = store_open(f->path, 1, err, sizeof err))) {
+        fprintf(stderr, "store_open: %s\n", err);
+        return false;
+    }
+    f->conn = store_acquire(f->st);
+    return true;
+}
+
 sqlite3 *store_fixture_reopen_raw(fixture *f)
 {
     sqlite3 *db = NULL;

@@ -21,5 +21,9 @@ bool store_fixture_open(fixture *f, int pool_size);
 sqlite3 *store_fixture_reopen_raw(fixture *f);
 /* Closes the store unless a test did (f->st NULL) and removes its files. */
 void store_fixture_close(fixture *f);
+/* Opens the store at f->path again (closed by the test, or by
+ * store_fixture_reopen_raw), with one connection; false (logged) on
+ * failure. */
+bool store_fixture_reopen(fixture *f);
 
 #endif

@@ -1086,7 +1086,7 @@ TEST(search_store_full_text_index_moved_to_its_own_file)
     fixture f = {0};
     sqlite3 *db = NULL;
     char *before[16] = {0}, *after = NULL, *text = NULL, *old_index = NULL,
-         err[256] = "", want[64];
+         want[64];
     put_case up = {.domain = "d1", .id = "c2"};
     int64_t seq[4];
 
@@ -1139,10 +1139,9 @@ TEST(search_store_full_text_index_moved_to_its_own_file)
     CHECK(before[1] && !strcmp(before[1], want));
     CHECK(before[7] && !strcmp(before[7], ""));
 
-    CHECK((f.st = store_open(f.path, 1, err, sizeof err)) != NULL);
+    CHECK(store_fixture_reopen(&f));
     if (!f.st)
         goto cleanup;
-    f.conn = store_acquire(f.st);
     CHECK((db = store_fixture_reopen_raw(&f)) != NULL);
     CHECK(!store_has_table(db, "case_fts"));
     for (int i = 0; terms[i]; i++) {
@@ -1158,10 +1157,9 @@ TEST(search_store_full_text_index_moved_to_its_own_file)
     CHECK_INT(fts_usermerge(f.path), 4);
     sqlite3_close(db);
 
-    CHECK((f.st = store_open(f.path, 1, err, sizeof err)) != NULL);
+    CHECK(store_fixture_reopen(&f));
     if (!f.st)
         goto cleanup;
-    f.conn = store_acquire(f.st);
     up.fields = json_pack("{s:o}", "title", str_value("gamma sorbet"));
     CHECK_INT(store_tx(f.conn, update_tx, &up), STORE_OK);
     json_decref(up.fields);
@@ -1225,7 +1223,6 @@ TEST(search_store_full_text_index_rebuilt_when_its_file_is_missing)
 {
     fixture f = {0};
     store_search_query q = {.domain_id = "d1", .search_term = "harbour"};
-    char err[256] = "";
 
     CHECK(store_fixture_open(&f, 1));
     CHECK(add_case(&f, "d1", "c1", json_pack("{s:o}", "title",
@@ -1237,10 +1234,9 @@ TEST(search_store_full_text_index_rebuilt_when_its_file_is_missing)
     store_release(f.st, f.conn);
     store_close(f.st);
     remove_fts_file(f.path);
-    CHECK((f.st = store_open(f.path, 1, err, sizeof err)) != NULL);
+    CHECK(store_fixture_reopen(&f));
     if (!f.st)
         goto cleanup;
-    f.conn = store_acquire(f.st);
     SEARCH_IDS(&f, &q, "c1,c2");
     q.search_term = "inl";
     SEARCH_IDS(&f, &q, "c3");
@@ -1258,7 +1254,7 @@ TEST(search_store_full_text_index_of_an_older_format_is_rebuilt)
     fixture f = {0};
     store_search_query q = {.domain_id = "d1", .search_term = "harbour"};
     sqlite3 *db = NULL;
-    char *text = NULL, err[256] = "";
+    char *text = NULL;
 
     CHECK(store_fixture_open(&f, 1));
     CHECK(add_case(&f, "d1", "c1", json_pack("{s:o}", "title",
@@ -1281,10 +1277,9 @@ TEST(search_store_full_text_index_of_an_older_format_is_rebuilt)
                        NULL, NULL, NULL) == SQLITE_OK);
     sqlite3_close(db);
     db = NULL;
-    CHECK((f.st = store_open(f.path, 1, err, sizeof err)) != NULL);
+    CHECK(store_fixture_reopen(&f));
     if (!f.st)
         goto cleanup;
-    f.conn = store_acquire(f.st);
     SEARCH_IDS(&f, &q, "c1");
     q.search_term = "stale";
     SEARCH_IDS(&f, &q, "");
@@ -1315,7 +1310,7 @@ TEST(search_store_full_text_queue_survives_until_indexed)
     fixture f = {0};
     store_search_query q = {.domain_id = "d1", .search_term = "zircon"};
     sqlite3 *db = NULL;
-    char *text = NULL, err[256] = "", sql[256];
+    char *text = NULL, sql[256];
     int64_t seq;
 
     CHECK(store_fixture_open(&f, 1));
@@ -1339,10 +1334,9 @@ TEST(search_store_full_text_queue_survives_until_indexed)
     free(text);
     sqlite3_close(db);
 
-    CHECK((f.st = store_open(f.path, 1, err, sizeof err)) != NULL);
+    CHECK(store_fixture_reopen(&f));
     if (!f.st)
         goto cleanup;
-    f.conn = store_acquire(f.st);
     SEARCH_IDS(&f, &q, "c1");
     q.search_term = "pebble";
     SEARCH_IDS(&f, &q, "c2");
