@@ -28,41 +28,9 @@ round_secs=3
 conns=64
 
 bench_start
-read -r domain template case_id f1 f2 f3 <<<"$(python3 - "$url" <<'PY'
-import sys, boto3
-c = boto3.client("connectcases", endpoint_url=sys.argv[1], region_name="us-east-1",
-                 aws_access_key_id="AKIDBENCH", aws_secret_access_key="x")
-d = c.create_domain(name="bench")["domainId"]
-f1 = c.create_field(domainId=d, name="Order", type="Text")["fieldId"]
-f2 = c.create_field(domainId=d, name="Amount", type="Number")["fieldId"]
-f3 = c.create_field(domainId=d, name="Priority", type="SingleSelect")["fieldId"]
-c.batch_put_field_options(domainId=d, fieldId=f3, options=[
-    {"name": "High", "value": "high", "active": True}])
-c.batch_put_field_options(domainId=d, fieldId="case_reason", options=[
-    {"name": "Billing", "value": "billing", "active": True}])
-t = c.create_template(domainId=d, name="bench", requiredFields=[{"fieldId": "title"}])["templateId"]
-case = c.create_case(domainId=d, templateId=t, fields=[
-    {"id": "title", "value": {"stringValue": "first"}},
-    {"id": "customer_id", "value": {"stringValue": "arn:aws:profile:us-east-1:000000000000:domains/d/profiles/p"}}])
-print(d, t, case["caseId"], f1, f2, f3)
-PY
-)"
-
-create_body=$(cat <<JSON
-{"templateId":"$template","fields":[
- {"id":"title","value":{"stringValue":"Bench case %d"}},
- {"id":"customer_id","value":{"stringValue":"arn:aws:profile:us-east-1:000000000000:domains/d/profiles/p%d"}},
- {"id":"status","value":{"stringValue":"open"}},
- {"id":"summary","value":{"stringValue":"The customer reported a problem with order %d"}},
- {"id":"assigned_queue","value":{"stringValue":"arn:aws:connect:us-east-1:000000000000:instance/i/queue/q"}},
- {"id":"assigned_user","value":{"userArnValue":"arn:aws:connect:us-east-1:000000000000:instance/i/agent/a%d"}},
- {"id":"case_reason","value":{"stringValue":"billing"}},
- {"id":"$f1","value":{"stringValue":"ORD-%d"}},
- {"id":"$f2","value":{"doubleValue":42.5}},
- {"id":"$f3","value":{"stringValue":"high"}}]}
-JSON
-)
-create_body=$(tr -d '\n' <<<"$create_body")
+ids=$(python3 bench/cases_setup.py "$url")
+read -r domain template case_id f1 f2 f3 <<<"$ids"
+create_body=$(cases_create_body "$template" "$f1" "$f2" "$f3")
 get_body="{\"fields\":[{\"id\":\"title\"},{\"id\":\"customer_id\"},{\"id\":\"status\"},{\"id\":\"summary\"},{\"id\":\"assigned_queue\"},{\"id\":\"created_datetime\"},{\"id\":\"last_updated_datetime\"},{\"id\":\"$f1\"},{\"id\":\"$f2\"},{\"id\":\"$f3\"}]}"
 
 # GetCase against /health in alternating rounds, before any CreateCase for

@@ -36,3 +36,21 @@ bench_row() {  # connections seconds label method path [body]
   line=$(wrk -t2 -c"$conns" -d"${secs}s" --latency -s bench/request.lua "$url" -- "$@" | grep '^RESULT')
   printf '| %-12s | %s |\n' "$label" "$(sed -E 's/RESULT rps=([0-9]+) p50=([0-9.]+) p99=([0-9.]+) errors=([0-9]+) non2xx=([0-9]+)/\1 | \2 | \3 | \4 | \5/' <<<"$line")"
 }
+
+# The CreateCase body of the cases benchmarks: 10 fields, 3 of them custom,
+# with a per-request counter in the values that vary (bench/request.lua).
+cases_create_body() {  # template order-field amount-field priority-field
+  tr -d '\n' <<JSON
+{"templateId":"$1","fields":[
+ {"id":"title","value":{"stringValue":"Bench case %d"}},
+ {"id":"customer_id","value":{"stringValue":"arn:aws:profile:us-east-1:000000000000:domains/d/profiles/p%d"}},
+ {"id":"status","value":{"stringValue":"open"}},
+ {"id":"summary","value":{"stringValue":"The customer reported a problem with order %d"}},
+ {"id":"assigned_queue","value":{"stringValue":"arn:aws:connect:us-east-1:000000000000:instance/i/queue/q"}},
+ {"id":"assigned_user","value":{"userArnValue":"arn:aws:connect:us-east-1:000000000000:instance/i/agent/a%d"}},
+ {"id":"case_reason","value":{"stringValue":"billing"}},
+ {"id":"$2","value":{"stringValue":"ORD-%d"}},
+ {"id":"$3","value":{"doubleValue":42.5}},
+ {"id":"$4","value":{"stringValue":"high"}}]}
+JSON
+}
