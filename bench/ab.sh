@@ -20,7 +20,6 @@
 # load generator's, the machine's idle share, and each server thread's
 # share of a core; then the medians of each side and, per round, whether B
 # was below A.  Results are printed, not written to a file.
-source "$(dirname "$0")/lib.sh"
 rounds=4
 secs=8
 store=""
@@ -28,12 +27,14 @@ while [ $# -gt 2 ]; do
   case "$1" in
     --rounds) rounds=$2; shift 2 ;;
     --secs) secs=$2; shift 2 ;;
-    --store) store=$2; shift 2 ;;
+    --store) store=$(realpath "$2"); shift 2 ;;
     *) echo "unknown option $1" >&2; exit 2 ;;
   esac
 done
-[ $# -eq 2 ] || { sed -n '2,/^$/s/^# \{0,1\}//p' "$0" >&2; exit 2; }
-a_bin=$1 b_bin=$2
+[ $# -eq 2 ] || { sed -n '2,/^source/s/^# \{0,1\}//p' "$0" >&2; exit 2; }
+# before lib.sh moves to the repository's root
+a_bin=$(realpath "$1") b_bin=$(realpath "$2")
+source "$(dirname "$0")/lib.sh"
 conns=64
 
 ticks() { awk '{print $14 + $15}' "$1"; }           # utime + stime of a stat file
