@@ -44,22 +44,17 @@ thread_ticks() {  # pid -> "name ticks" per thread
   for t in /proc/"$1"/task/*; do echo "$(cat "$t/comm") $(ticks "$t/stat")"; done
 }
 
-one_run() {  # binary env -> one result line
-  local bin=$1 env=$2 run_dir port url pid line
+one_run() {  # binary env -> one result line (server_start reads bin, server_env)
+  local bin=$1 server_env=$2 run_dir port url pid line
   run_dir=$(mktemp -d)
   if [ -n "$store" ]; then
     cp "$store" "$run_dir/bench.db"
     [ -f "$store-fts" ] && cp "$store-fts" "$run_dir/bench.db-fts"
   fi
-  port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+  port=$(free_port)
   url="http://127.0.0.1:$port"
-  env $env "$bin" --listen "127.0.0.1:$port" --store "$run_dir/bench.db" --log-level warn \
-    2>"$run_dir/server.log" &
-  pid=$!
-  until curl -sf "$url/health" >/dev/null; do
-    kill -0 "$pid" 2>/dev/null || { cat "$run_dir/server.log" >&2; exit 1; }
-    sleep 0.01
-  done
+  server_start "$port" "$run_dir/bench.db" "$run_dir/server.log"
+  pid=$server_pid
   local ids domain template case_id f1 f2 f3 body
   ids=$(python3 bench/cases_setup.py "$url") || { kill "$pid"; exit 1; }
   read -r domain template case_id f1 f2 f3 <<<"$ids"

@@ -40,14 +40,10 @@ instance=bench-instance
 dir=$(mktemp -d)
 pids=()
 cleanup() {
-  for p in "${pids[@]}"; do kill "$p" 2>/dev/null; wait "$p" 2>/dev/null; done
+  for p in "${pids[@]}" ${server_pid:-}; do kill "$p" 2>/dev/null; wait "$p" 2>/dev/null; done
   rm -rf "$dir"
 }
 trap cleanup EXIT
-
-free_port() {
-  python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'
-}
 
 # One server process owns a store file, so each server gets its own copy of
 # the seeded store, all with the same content.  The owner keeps its file
@@ -63,13 +59,9 @@ PY
 
 start_server() {  # port, store, flags...
   local port=$1 store=$2; shift 2
-  "$bin" --listen "127.0.0.1:$port" --store "$store" --log-level warn \
-         --account-id "$account" "$@" 2>>"$dir/server.log" &
-  pids+=($!)
-  until curl -sf "http://127.0.0.1:$port/health" >/dev/null; do
-    kill -0 "${pids[-1]}" 2>/dev/null || { cat "$dir/server.log" >&2; exit 1; }
-    sleep 0.01
-  done
+  server_start "$port" "$store" "$dir/server.log" --account-id "$account" "$@"
+  pids+=("$server_pid")
+  server_pid=
 }
 
 # --- the admin server, the users, their profiles and the cases ---------------

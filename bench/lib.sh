@@ -1,23 +1,43 @@
 # Shared by the benchmark scripts: start a server on a fresh store, run wrk
-# against it, print markdown table rows.  Source it; it sets url, pid, dir.
+# against it, print markdown table rows.  Source it; bench_start sets url,
+# pid, dir.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 bin=${CASESD_BIN:-build/casesd}
 [ -x "$bin" ] || make -s
 command -v wrk >/dev/null || { echo "wrk missing: run scripts/install-deps.sh" >&2; exit 1; }
 
+free_port() {
+  python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'
+}
+
+# Starts $bin, under the assignments in $server_env if any, on 127.0.0.1:PORT
+# over STORE, its stderr appended to LOG, and waits until it answers.  Sets
+# server_pid as soon as it runs (for the caller's exit trap); exits with the
+# log shown if the server dies first.  Polls every millisecond (start-up time
+# is measured), then, after 200 polls, every 50 ms: a store that rebuilds
+# its full-text index on opening takes a minute or more.
+server_start() {  # port store log [server flags...]
+  local port=$1 store=$2 log=$3 polls=0
+  shift 3
+  local command=("$bin")
+  [ -z "${server_env:-}" ] || command=(env $server_env "$bin")
+  "${command[@]}" --listen "127.0.0.1:$port" --store "$store" --log-level warn "$@" 2>>"$log" &
+  server_pid=$!
+  until curl -sf "http://127.0.0.1:$port/health" >/dev/null; do
+    kill -0 "$server_pid" 2>/dev/null || { cat "$log" >&2; exit 1; }
+    if (( polls++ < 200 )); then sleep 0.001; else sleep 0.05; fi
+  done
+}
+
 bench_start() {  # extra server flags...
   dir=$(mktemp -d)
-  port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+  port=$(free_port)
   url="http://127.0.0.1:$port"
+  trap 'kill ${server_pid:-} 2>/dev/null; wait ${server_pid:-} 2>/dev/null; rm -rf "$dir"' EXIT
   start_ns=$(date +%s%N)
-  "$bin" --listen "127.0.0.1:$port" --store "$dir/bench.db" --log-level warn "$@" 2>"$dir/server.log" &
-  pid=$!
-  trap 'kill $pid 2>/dev/null; wait $pid 2>/dev/null; rm -rf "$dir"' EXIT
-  until curl -sf "$url/health" >/dev/null; do
-    kill -0 "$pid" 2>/dev/null || { cat "$dir/server.log" >&2; exit 1; }
-    sleep 0.001
-  done
+  server_start "$port" "$dir/bench.db" "$dir/server.log" "$@"
+  pid=$server_pid
   ready_ms=$(( ($(date +%s%N) - start_ns) / 1000000 ))
 }
 

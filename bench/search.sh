@@ -10,29 +10,25 @@
 #
 # The seeded store is kept in $BENCH_DIR (default /tmp/casesd-bench) and
 # reused by later runs with the same case count.
-set -euo pipefail
-cd "$(dirname "$0")/.."
+source "$(dirname "$0")/lib.sh"
 cases=${1:-1000000}
 secs=${2:-15}
 conns=16
-bin=${CASESD_BIN:-build/casesd}
 dir=${BENCH_DIR:-/tmp/casesd-bench}
 db="$dir/search-$cases.db"
 env_file="$dir/search-$cases.env"
 make -s "$bin" bench-tools >/dev/null
-command -v wrk >/dev/null || { echo "wrk missing: run scripts/install-deps.sh" >&2; exit 1; }
 mkdir -p "$dir"
 
-port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+port=$(free_port)
 url="http://127.0.0.1:$port"
+server_pid=
 pid=
-stop() { [ -n "$pid" ] && kill "$pid" 2>/dev/null && wait "$pid" 2>/dev/null; pid=; }
+stop() { [ -n "$server_pid" ] && kill "$server_pid" 2>/dev/null && wait "$server_pid" 2>/dev/null; server_pid= pid=; }
 trap stop EXIT
 start() {
-  "$bin" --listen "127.0.0.1:$port" --store "$db" --log-level warn \
-         2>>"$dir/server.log" &
-  pid=$!
-  until curl -sf "$url/health" >/dev/null; do sleep 0.05; done
+  server_start "$port" "$db" "$dir/server.log"
+  pid=$server_pid
 }
 
 # --- the store: domain, fields and template through the API, cases seeded ---
