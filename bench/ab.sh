@@ -15,7 +15,10 @@
 #   A_ENV, B_ENV  environment assignments for each side, such as
 #                 "CASESD_WORKERS=1"; A-BINARY and B-BINARY may be the same
 #
-# Per run it prints requests/s, p50 and p99, the server's CPU per request
+# Per run it prints requests/s, p50 and p99, p99 over the mean latency the
+# throughput implies at 64 connections ("tail": at this load about 2 in
+# every run, however fast the machine was; a change to the shape of the
+# tail moves it), the server's CPU per request
 # (from /proc, less disturbed by the machine's drift than throughput), the
 # load generator's, the machine's idle share, and each server thread's
 # share of a core; then the medians of each side and, per round, whether B
@@ -71,10 +74,10 @@ one_run() {  # binary env -> one result line (server_start reads bin, server_env
   kill "$pid"; wait "$pid" 2>/dev/null || true
   rm -rf "$run_dir"
   python3 - "$line" "$secs" "$(getconf CLK_TCK)" "$(nproc)" "$((cpu1 - cpu0))" \
-    "$((idle1 - idle0))" "$threads0" "$threads1" <<'PY'
+    "$((idle1 - idle0))" "$threads0" "$threads1" "$conns" <<'PY'
 import re, sys
-line, secs, tck, cores, cpu, idle, t0, t1 = sys.argv[1:]
-secs, tck, cores = float(secs), int(tck), int(cores)
+line, secs, tck, cores, cpu, idle, t0, t1, conns = sys.argv[1:]
+secs, tck, cores, conns = float(secs), int(tck), int(cores), int(conns)
 m = dict(re.findall(r"(\w+)=([\d.]+)", line))
 rps = float(m["rps"])
 times = [int(mins) * 60 + float(s) for mins, s in
@@ -88,8 +91,12 @@ for text, sign in ((t0, -1), (t1, 1)):
         share[name] = share.get(name, 0) + sign * int(n)
 threads = " ".join("%s:%d%%" % (k, 100 * v / tck / secs)
                    for k, v in sorted(share.items(), key=lambda kv: -kv[1]) if v / tck / secs >= 0.02)
-print("rps=%d p50=%s p99=%s cpu_us=%.0f wrk_us=%.0f idle=%d%% %s%s" % (
-    rps, m["p50"], m["p99"], per_req(int(cpu) / tck), per_req(user + system),
+# p99 over the mean latency of a closed loop (Little's law: connections
+# over throughput).  A change that only raises throughput leaves it level;
+# one that makes the tail longer or shorter moves it.
+tail = float(m["p99"]) / (conns * 1000.0 / max(rps, 1))
+print("rps=%d p50=%s p99=%s tail=%.2f cpu_us=%.0f wrk_us=%.0f idle=%d%% %s%s" % (
+    rps, m["p50"], m["p99"], tail, per_req(int(cpu) / tck), per_req(user + system),
     100 * int(idle) / tck / secs / cores, threads,
     "" if m.get("errors", "0") == "0" and m.get("non2xx", "0") == "0"
     else " ERRORS=%s non2xx=%s" % (m.get("errors"), m.get("non2xx"))))
@@ -116,9 +123,10 @@ for row in """$results""".strip().split("\n"):
     runs[(int(rnd), side)] = {k: float(v) for k, v in re.findall(r"(\w+)=([\d.]+)", rest)}
 rounds = sorted({r for r, _ in runs})
 print()
-for key, label in (("rps", "req/s"), ("p99", "p99 ms"), ("cpu_us", "server CPU us/req")):
+for key, label in (("rps", "req/s"), ("p99", "p99 ms"), ("tail", "p99 / mean"),
+                   ("cpu_us", "server CPU us/req")):
     med = lambda s: statistics.median(runs[(r, s)][key] for r in rounds)
     lower = sum(runs[(r, "B")][key] < runs[(r, "A")][key] for r in rounds)
-    print("%-18s median A %8.1f  B %8.1f   B lower in %d of %d rounds"
+    print("%-18s median A %8.2f  B %8.2f   B lower in %d of %d rounds"
           % (label, med("A"), med("B"), lower, len(rounds)))
 PY
