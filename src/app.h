@@ -55,6 +55,7 @@ typedef struct {
     int log_level;            /* 0 error, 1 warn, 2 info, 3 debug */
     int workers;              /* HTTP event threads */
     int write_threads;        /* executor threads for blocking operations */
+    int search_threads;       /* executor threads for long reads */
     int64_t idempotency_ttl_ms; /* lifetime of CreateCase client tokens */
     size_t max_body_bytes;
     size_t max_url_bytes;
@@ -80,6 +81,9 @@ typedef struct {
     /* whether each operation may block (it writes), so it runs on the
      * executor rather than on an event thread */
     bool writes[APP_MAX_OPERATIONS];
+    /* whether each read may take long (it searches), so it too runs off
+     * the event threads, on an executor of its own */
+    bool long_reads[APP_MAX_OPERATIONS];
     /* whether each write's handler leaves its transaction to the store
      * (api_tx_later), so it runs on an event thread instead and is
      * answered when the store is done; only when the store can defer */

@@ -22,6 +22,7 @@ enum {
     OPT_LOG_LEVEL = 'L',
     OPT_WORKERS = 'w',
     OPT_WRITE_THREADS = 'W',
+    OPT_SEARCH_THREADS = 'S',
     OPT_IDEMPOTENCY_TTL = 'T',
     OPT_QUOTA = 'q',
     OPT_MAX_BODY = 'B',
@@ -40,6 +41,7 @@ static const struct option long_options[] = {
     {"log-level", required_argument, NULL, OPT_LOG_LEVEL},
     {"workers", required_argument, NULL, OPT_WORKERS},
     {"write-threads", required_argument, NULL, OPT_WRITE_THREADS},
+    {"search-threads", required_argument, NULL, OPT_SEARCH_THREADS},
     {"idempotency-ttl", required_argument, NULL, OPT_IDEMPOTENCY_TTL},
     {"quota", required_argument, NULL, OPT_QUOTA},
     {"max-body-bytes", required_argument, NULL, OPT_MAX_BODY},
@@ -73,6 +75,10 @@ void config_usage(FILE *out)
 "  --write-threads N      threads running writes but CreateCase (they wait\n"
 "                         for the disk)\n"
 "                                                  CASESD_WRITE_THREADS [48]\n"
+"  --search-threads N     threads running searches, which may read many rows\n"
+"                         (so an event thread never waits through one)\n"
+"                                                  CASESD_SEARCH_THREADS\n"
+"                                                  [number of cores]\n"
 "  --idempotency-ttl SECS how long a CreateCase clientToken is remembered\n"
 "                                                  CASESD_IDEMPOTENCY_TTL [28800]\n"
 "  --quota NAME=N         override a service quota (repeatable); NAME is one of\n"
@@ -109,6 +115,7 @@ static void set_defaults(app_config *cfg)
     cfg->log_level = 2;
     cfg->workers = cores > 0 ? (int)cores : 2;
     cfg->write_threads = 48;
+    cfg->search_threads = cores > 0 ? (int)cores : 2;
     cfg->idempotency_ttl_ms = 8LL * 3600 * 1000;
     cfg->max_body_bytes = 1024 * 1024;
     cfg->max_url_bytes = 8192;
@@ -294,6 +301,11 @@ static int apply(app_config *cfg, int opt, const char *value)
             return -1;
         cfg->write_threads = (int)n;
         return 0;
+    case OPT_SEARCH_THREADS:
+        if (parse_int(value, 1, 256, &n) != 0)
+            return -1;
+        cfg->search_threads = (int)n;
+        return 0;
     case OPT_IDEMPOTENCY_TTL:
         if (parse_int(value, 1, 30LL * 24 * 3600, &n) != 0)
             return -1;
@@ -320,6 +332,7 @@ static const struct {
     {"CASESD_CREDENTIALS", OPT_CREDENTIALS}, {"CASESD_AUTH", OPT_AUTH},
     {"CASESD_INSECURE", OPT_INSECURE},
     {"CASESD_WRITE_THREADS", OPT_WRITE_THREADS},
+    {"CASESD_SEARCH_THREADS", OPT_SEARCH_THREADS},
     {"CASESD_IDEMPOTENCY_TTL", OPT_IDEMPOTENCY_TTL},
 };
 

@@ -37,6 +37,7 @@ static int build_service(app_service *svc, const model_service *model,
         return -1;
     }
     api_mark_writes(model, svc->writes);
+    api_mark_long_reads(model, svc->long_reads);
     api_mark_cached(model, svc->cached, svc->invalidates);
     if (store_can_defer(st))
         api_mark_later(model, svc->later);
@@ -67,8 +68,9 @@ static int build_app(casesd_app *app, char *err, size_t errlen)
         return -1;
     /* One connection for each thread that can run a handler. */
     app->store = store_open(app->cfg.store_url,
-                            app->cfg.workers + app->cfg.write_threads, err,
-                            errlen);
+                            app->cfg.workers + app->cfg.write_threads +
+                                app->cfg.search_threads,
+                            err, errlen);
     if (!app->store)
         return -1;
     conn = store_acquire(app->store);

@@ -45,6 +45,11 @@ int api_bind_handlers(const model_service *svc, api_handler *handlers);
 /* Fills writes[i] with whether svc->operations[i] may change state (any
  * operation but the Get, List, Search, BatchGet and Describe ones). */
 void api_mark_writes(const model_service *svc, bool *writes);
+/* Fills long_reads[i] with whether svc->operations[i] is a read whose work
+ * grows with the data (the Search ones): on a large store one takes tens
+ * to hundreds of milliseconds, which no event thread may spend while the
+ * other requests on its connections wait. */
+void api_mark_long_reads(const model_service *svc, bool *long_reads);
 /*
  * Sets, per operation index, whether a successful answer may be kept in the
  * reply cache (http/reply_cache.h) and whether the operation, a write, may

@@ -84,6 +84,16 @@ void api_mark_writes(const model_service *svc, bool *writes)
     }
 }
 
+void api_mark_long_reads(const model_service *svc, bool *long_reads)
+{
+    bool writes[APP_MAX_OPERATIONS];
+
+    api_mark_writes(svc, writes);
+    for (int i = 0; i < svc->operation_count && i < APP_MAX_OPERATIONS; i++)
+        long_reads[i] = !writes[i] &&
+                        strncmp(svc->operations[i].name, "Search", 6) == 0;
+}
+
 /* Families whose answers depend on configuration only. */
 static bool is_configuration(const api_binding *table)
 {

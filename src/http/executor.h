@@ -6,6 +6,9 @@
  * suspended on their connection and run here; the event threads go on
  * serving other connections meanwhile.  Many writers waiting at once is
  * also what lets one fsync cover many commits (store/sqlite/sqlite_commit.c).
+ * Searches, which wait for nothing but may read many rows, get a pool of
+ * their own (http/server.c), so they hold neither an event thread nor a
+ * writer's thread.
  */
 #ifndef CASESD_EXECUTOR_H
 #define CASESD_EXECUTOR_H
