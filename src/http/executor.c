@@ -1,6 +1,7 @@
 /* executor.c - the blocking-work thread pool (see executor.h). */
 #include <pthread.h>
 #include <stdbool.h>
+#include <stdio.h>
 #include <stdlib.h>
 
 #include "http/executor.h"
@@ -18,6 +19,7 @@ struct executor {
     size_t head;            /* next job to run */
     size_t count;
     bool stopping;
+    char name[16]; /* of each thread (at most 15 characters on Linux) */
     int thread_count;
     pthread_t *threads;
 };
@@ -26,7 +28,7 @@ static void *worker(void *arg)
 {
     executor *ex = arg;
 
-    pthread_setname_np(pthread_self(), "casesd-exec");
+    pthread_setname_np(pthread_self(), ex->name);
     pthread_mutex_lock(&ex->lock);
     for (;;) {
         while (ex->count == 0 && !ex->stopping)
@@ -44,7 +46,7 @@ static void *worker(void *arg)
     return NULL;
 }
 
-executor *executor_start(int threads, size_t max_queued)
+executor *executor_start(const char *name, int threads, size_t max_queued)
 {
     executor *ex = calloc(1, sizeof *ex);
 
@@ -55,6 +57,7 @@ executor *executor_start(int threads, size_t max_queued)
     if (!ex->ring || !ex->threads)
         goto fail;
     ex->max_queued = max_queued;
+    snprintf(ex->name, sizeof ex->name, "%s", name);
     pthread_mutex_init(&ex->lock, NULL);
     pthread_cond_init(&ex->ready, NULL);
     for (; ex->thread_count < threads; ex->thread_count++)

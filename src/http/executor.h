@@ -18,9 +18,9 @@
 typedef struct executor executor;
 typedef void (*executor_fn)(void *arg);
 
-/* Starts threads workers with room for max_queued waiting jobs; NULL on
- * failure. */
-executor *executor_start(int threads, size_t max_queued);
+/* Starts threads workers named name (cut to 15 characters) with room for
+ * max_queued waiting jobs; NULL on failure. */
+executor *executor_start(const char *name, int threads, size_t max_queued);
 /* Queues fn(arg).  Returns 0, or -1 when the queue is full (the caller
  * answers "too many requests") or the executor is stopping. */
 int executor_submit(executor *ex, executor_fn fn, void *arg);

@@ -17,7 +17,7 @@
  *                          one whose handler leaves its transaction to the
  *                          store runs here and is resumed by the store
  *                          (run_later)
- *   on_request (resumed)   answers the write with reply_send()
+ *   on_request (resumed)   answers the write or search with reply_send()
  *   on_completed           log the request and free the context
  *
  * Under --auth sigv4 an authentication failure outranks every other error
@@ -614,9 +614,9 @@ static enum MHD_Result run_later(http_request *req, api_handler handler,
     return reply_send(ctx, connection, &req->status);
 }
 
-/* Suspends the connection while ex runs the handler of req; false when
- * ex is full, with the request failed instead. */
-static bool run_suspended_on(executor *ex, http_request *req,
+/* Suspends the connection while ex runs the handler of req; when ex is
+ * full, fails the request with refusal instead. */
+static void run_suspended_on(executor *ex, http_request *req,
                              struct MHD_Connection *connection,
                              const char *refusal)
 {
@@ -624,11 +624,10 @@ static bool run_suspended_on(executor *ex, http_request *req,
     req->connection = connection;
     MHD_suspend_connection(connection);
     if (executor_submit(ex, run_suspended, req) == 0)
-        return true;
+        return;
     MHD_resume_connection(connection);
     req->phase = PHASE_DONE;
     api_fail(&req->ctx, ERR_THROTTLING, "%s", refusal);
-    return false;
 }
 
 /* Answers now, or suspends the connection while an executor runs a
@@ -813,8 +812,8 @@ static struct MHD_Daemon *start_loop(http_server *srv, int i)
 static void server_free(http_server *srv)
 {
     listener_stop(srv->listener);
-    /* Writes in flight finish first; their connections are resumed and
-     * get their answers before the loops close them. */
+    /* Searches and writes in flight finish first; their connections are
+     * resumed and get their answers before the loops close them. */
     atomic_store(&srv->stopping, true);
     executor_stop(srv->searches);
     executor_stop(srv->writes);
@@ -843,8 +842,10 @@ http_server *http_server_start(const casesd_app *app)
     srv->loops = calloc((size_t)cfg->workers, sizeof *srv->loops);
     srv->listener = listener_open((struct sockaddr *)&addr, addr_len,
                                   cfg->workers);
-    srv->writes = executor_start(cfg->write_threads, MAX_QUEUED_WRITES);
-    srv->searches = executor_start(cfg->search_threads, MAX_QUEUED_SEARCHES);
+    srv->writes = executor_start("casesd-exec", cfg->write_threads,
+                                 MAX_QUEUED_WRITES);
+    srv->searches = executor_start("casesd-search", cfg->search_threads,
+                                   MAX_QUEUED_SEARCHES);
     if (!srv->loops || !srv->listener || !srv->writes || !srv->searches)
         goto fail;
     for (; srv->loop_count < cfg->workers; srv->loop_count++)

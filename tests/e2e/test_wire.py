@@ -6,6 +6,7 @@ import os
 import socket
 import subprocess
 import tempfile
+import time
 import unittest
 import urllib.parse
 import uuid
@@ -237,6 +238,19 @@ class WireTests(CasesTestCase):
         self.assertEqual([t["status"] for t in r.json()["templates"]], ["Inactive"])
 
 
+def thread_run_ns(pid, wanted):
+    """Time on CPU, in ns, of each thread of process pid whose name wanted
+    accepts."""
+    times = {}
+    for tid in os.listdir("/proc/%d/task" % pid):
+        with open("/proc/%d/task/%s/comm" % (pid, tid)) as f:
+            if not wanted(f.read().strip()):
+                continue
+        with open("/proc/%d/task/%s/schedstat" % (pid, tid)) as f:
+            times[tid] = int(f.read().split()[0])
+    return times
+
+
 class EventLoopTests(CasesTestCase):
     """Connections are spread over the event loops (src/http/listener.c)."""
 
@@ -244,15 +258,7 @@ class EventLoopTests(CasesTestCase):
 
     def loop_run_ns(self):
         """Time on CPU, in ns, of each of the server's event-loop threads."""
-        pid = self.server.proc.pid
-        times = {}
-        for tid in os.listdir("/proc/%d/task" % pid):
-            with open("/proc/%d/task/%s/comm" % (pid, tid)) as f:
-                if not f.read().startswith("MHD-"):
-                    continue
-            with open("/proc/%d/task/%s/schedstat" % (pid, tid)) as f:
-                times[tid] = int(f.read().split()[0])
-        return times
+        return thread_run_ns(self.server.proc.pid, lambda name: name.startswith("MHD-"))
 
     def test_keep_alive_connections_share_the_loops(self):
         # One client's connections, opened one after another: when the
@@ -277,6 +283,33 @@ class EventLoopTests(CasesTestCase):
         work = [after[t] - before[t] for t in before]
         self.assertGreater(min(work), max(work) * 0.5,
                            "event loops' CPU time (ns): %s" % work)
+
+
+class SearchThreadTests(CasesTestCase):
+    """Searches run on threads of their own (--search-threads), never on the
+    event loops, where a long one held every other request of the loop's
+    connections behind it."""
+
+    server_args = ("--search-threads", "3")
+
+    def search_run_ns(self):
+        return thread_run_ns(self.server.proc.pid, lambda name: name == "casesd-search")
+
+    def test_searches_run_on_the_search_threads(self):
+        dom = self.new_domain()
+        before = self.search_run_ns()
+        self.assertEqual(len(before), 3, before)
+        for _ in range(50):
+            self.cc.search_cases(domainId=dom)
+            self.cc.search_all_related_items(domainId=dom)
+        time.sleep(0.2)  # the last job's thread goes back to waiting
+        searched = self.search_run_ns()
+        self.assertGreater(sum(searched.values()), sum(before.values()))
+        # other reads stay on the event loops: the search threads sleep
+        for _ in range(50):
+            self.cc.get_domain(domainId=dom)
+            self.cc.list_fields(domainId=dom)
+        self.assertEqual(self.search_run_ns(), searched)
 
 
 def clean_env():
@@ -313,6 +346,17 @@ class CliTests(unittest.TestCase):
                 r = self.run_bin("--listen", "127.0.0.1:0", "--store", os.path.join(d, "s.db"),
                                  "--quota", q)
                 self.assertNotEqual(r.returncode, 0, (q, r))
+
+    def test_bad_thread_counts_fail(self):
+        with tempfile.TemporaryDirectory() as d:
+            for flag in ["--workers", "--write-threads", "--search-threads"]:
+                for value in ["0", "x", "-2"]:
+                    r = self.run_bin("--listen", "127.0.0.1:0",
+                                     "--store", os.path.join(d, "s.db"), flag, value)
+                    self.assertNotEqual(r.returncode, 0, (flag, value, r))
+            r = self.run_bin("--listen", "127.0.0.1:0", "--store", os.path.join(d, "s.db"),
+                             env={"CASESD_SEARCH_THREADS": "0"})
+            self.assertNotEqual(r.returncode, 0, r)
 
     def test_postgresql_store_refused(self):
         r = self.run_bin("--listen", "127.0.0.1:0", "--store",
