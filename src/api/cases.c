@@ -531,6 +531,7 @@ typedef struct {
      * case's values and tags, and its time; the values, audit fields and
      * performer as the store keeps them (malloc'd), and the event's id. */
     json_t *tpl, *values, *tags;
+    json_t *plain; /* store_case.plain_fields of the new case */
     int64_t now;
     char *values_text, *events_text, *performer_text;
     char event_id[ID_UUID_LEN];
@@ -546,7 +547,8 @@ static void create_tx_clear(create_tx *t)
     json_decref(t->tpl);
     json_decref(t->values);
     json_decref(t->tags);
-    t->tpl = t->values = t->tags = NULL;
+    json_decref(t->plain);
+    t->tpl = t->values = t->tags = t->plain = NULL;
     free(t->values_text);
     free(t->events_text);
     free(t->performer_text);
@@ -627,6 +629,29 @@ static json_t *new_case_values(const create_tx *t, json_t *changes,
     if (has_string(json_object_get(values, "status"), "closed"))
         json_object_set_new(values, "last_closed_datetime", time_value(now));
     return values;
+}
+
+/* The ids of the new case's fields that are known not to be SingleSelect
+ * (store_case.plain_fields): the request's fields of other types, and
+ * those the server sets. */
+static json_t *new_case_plain_fields(const field_check *fc)
+{
+    static const char *const minted[] = {
+        "case_id", "reference_number", "created_datetime",
+        "last_updated_datetime", "last_closed_datetime", "last_updated_user",
+        NULL};
+    json_t *plain = json_object(), *doc;
+    const char *id;
+
+    json_object_foreach(fc->docs, id, doc) {
+        value_field field;
+        value_field_of(doc, &field);
+        if (field.type && strcmp(field.type, "SingleSelect") != 0)
+            json_object_set_new(plain, id, json_true());
+    }
+    for (const char *const *m = minted; *m; m++)
+        json_object_set_new(plain, *m, json_true());
+    return plain;
 }
 
 /* title, customer_id and the template's required fields that still exist
@@ -768,6 +793,7 @@ static int check_new_case(store_conn *conn, create_tx *t, int64_t now,
         (rc = check_fields(&fc, json_object_get(ctx->input, "fields"))) != 0)
         goto done;
     t->values = new_case_values(t, fc.changes, now);
+    t->plain = new_case_plain_fields(&fc);
     if ((rc = check_create_required(&fc, t->tpl, t->values)) != 0 ||
         (rc = check_rules(&fc, t->tpl, t->values, NULL)) != 0)
         goto done;
@@ -785,7 +811,8 @@ static int write_new_case(store_conn *conn, create_tx *t)
     store_case c = {.domain_id = t->domain_id, .case_id = t->case_id,
                     .template_id = api_input_str(ctx, "templateId"),
                     .created_ms = t->now, .updated_ms = t->now,
-                    .fields = t->values, .fields_text = t->values_text};
+                    .fields = t->values, .fields_text = t->values_text,
+                    .plain_fields = t->plain};
     store_audit_event ev = {.event_id = t->event_id, .type = "Case.Created",
                             .performed_ms = t->now,
                             .fields_text = t->events_text,

@@ -266,6 +266,12 @@ typedef struct {
     /* searches: the case's tags as the text of a JSON object, when the
      * backend reads them with the case; NULL: ask store_tags_get */
     const char *tags_text;
+    /* store_case_insert: ids of fields of the case known not to be of
+     * type SingleSelect (an object used as a set; NULL: none known).
+     * Only a SingleSelect field has options, and the store counts the
+     * cases holding each option: it need not look these fields' values
+     * up among the options. */
+    const json_t *plain_fields;
 } store_case;
 
 /* Inserts c (c->seq is set). STORE_CONFLICT when the case id is taken. */

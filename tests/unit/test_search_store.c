@@ -27,6 +27,7 @@ typedef struct {
     const char *id;
     json_t *fields; /* stolen */
     int64_t seq;
+    const json_t *plain; /* store_case.plain_fields */
 } put_case;
 
 static int insert_tx(store_conn *conn, void *arg)
@@ -34,7 +35,7 @@ static int insert_tx(store_conn *conn, void *arg)
     put_case *p = arg;
     store_case c = {.domain_id = p->domain, .case_id = p->id,
                     .template_id = "t", .created_ms = 1, .updated_ms = 1,
-                    .fields = p->fields};
+                    .fields = p->fields, .plain_fields = p->plain};
     int rc = store_case_insert(conn, &scope, &c);
     p->seq = c.seq;
     return rc;
@@ -1573,6 +1574,52 @@ TEST(search_store_case_index_matches_the_replaced_triggers)
     free(from_c);
     free(from_triggers);
     free(emptied);
+    store_fixture_close(&f);
+}
+
+#define OPTION_COUNTS                                                         \
+    "SELECT coalesce(group_concat(row, ';'), '') FROM (SELECT k.name || ' ' " \
+    "|| c.val || ' ' || c.n AS row FROM search_counts c JOIN search_keys k "  \
+    "ON k.kkey = c.kkey WHERE k.kind = 0 ORDER BY k.name, c.val)"
+
+/* The values of fields the caller names in plain_fields are not looked up
+ * among the options, and so never counted as one; every other field's
+ * are, and without plain_fields all are. */
+TEST(search_store_plain_fields_skip_the_option_counts)
+{
+    fixture f = {0};
+    store_option high = {.name = "High", .value = "high", .active = true};
+    json_t *plain = json_pack("{sb}", "title", 1);
+    put_case with_plain = {.domain = "d1", .id = "c1", .plain = plain,
+                           .fields = json_pack("{so so}", "title",
+                                               str_value("high"), "prio",
+                                               str_value("high"))};
+    put_case without = {.domain = "d1", .id = "c2",
+                        .fields = json_pack("{so so}", "title",
+                                            str_value("high"), "prio",
+                                            str_value("high"))};
+    sqlite3 *db = NULL;
+    char *after_plain = NULL, *after_all = NULL;
+
+    CHECK(store_fixture_open(&f, 1));
+    CHECK_INT(store_option_put(f.conn, &scope, "d1", "prio", &high), STORE_OK);
+    CHECK_INT(store_option_put(f.conn, &scope, "d1", "title", &high), STORE_OK);
+    CHECK_INT(store_tx(f.conn, insert_tx, &with_plain), STORE_OK);
+    CHECK((db = store_fixture_reopen_raw(&f)) != NULL);
+    after_plain = table_text(db, OPTION_COUNTS);
+    CHECK(after_plain && !strcmp(after_plain, "prio high 1"));
+    sqlite3_close(db);
+    CHECK(store_fixture_reopen(&f));
+    CHECK_INT(store_tx(f.conn, insert_tx, &without), STORE_OK);
+    CHECK((db = store_fixture_reopen_raw(&f)) != NULL);
+    after_all = table_text(db, OPTION_COUNTS);
+    CHECK(after_all && !strcmp(after_all, "prio high 2;title high 1"));
+    sqlite3_close(db);
+    json_decref(with_plain.fields);
+    json_decref(without.fields);
+    json_decref(plain);
+    free(after_plain);
+    free(after_all);
     store_fixture_close(&f);
 }
 

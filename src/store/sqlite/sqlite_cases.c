@@ -143,7 +143,7 @@ int sq_case_insert(store_conn *conn, const store_scope *scope,
         goto cleanup;
     cs->seq = sqlite3_last_insert_rowid(c->db);
     status = sq_index_case_insert(c, scope, cs->domain_id, cs->seq,
-                                  cs->fields);
+                                  cs->fields, cs->plain_fields);
 cleanup:
     free(dumped);
     return status;

@@ -229,13 +229,23 @@ static sq_index_state *index_state(sqlite_conn *c)
     return c->index;
 }
 
+/* Eight bytes a step: a key's text is about a hundred bytes, fifteen
+ * keys a case, and hashed a byte a step (FNV-1a) it took 2.4% of the
+ * writer's time under CreateCase load. */
 static uint64_t hash_text(const char *text, size_t len)
 {
-    uint64_t h = 1469598103934665603ULL; /* FNV-1a */
+    uint64_t h = 0x9e3779b97f4a7c15ULL ^ len, word;
+    size_t i = 0;
 
-    for (size_t i = 0; i < len; i++)
-        h = (h ^ (unsigned char)text[i]) * 1099511628211ULL;
-    return h;
+    for (; i + sizeof word <= len; i += sizeof word) {
+        memcpy(&word, text + i, sizeof word);
+        h = (h ^ word) * 0xff51afd7ed558ccdULL;
+        h ^= h >> 32;
+    }
+    word = 0;
+    memcpy(&word, text + i, len - i);
+    h = (h ^ word) * 0xc4ceb9fe1a85ec53ULL;
+    return h ^ (h >> 29);
 }
 
 static key_slot *slot_for(sq_index_state *ix, uint64_t hash, const char *text,
@@ -438,7 +448,10 @@ typedef struct {
     int64_t seq;
     value_row *rows;
     int row_count;
-    value_row *options; /* stringValues, which may be options */
+    /* stringValues, which may be options: of every field but those in
+     * plain, whose options no lookup need find */
+    const json_t *plain;
+    value_row *options;
     int option_count;
     value_row *days; /* rows whose value starts with a date */
     int day_count;
@@ -575,7 +588,8 @@ static int index_field(new_case *nc, const char *field_id,
                 nc->days[nc->day_count++] = (value_row){kkey, v, NULL};
             has_row = true;
         }
-        if (!strcmp(member, "stringValue"))
+        if (!strcmp(member, "stringValue") &&
+            !(nc->plain && json_object_get(nc->plain, field_id)))
             nc->options[nc->option_count++] = (value_row){kkey, v, field_id};
     }
     return STORE_OK;
@@ -617,7 +631,7 @@ static size_t member_count(const json_t *fields)
 
 int sq_index_case_insert(sqlite_conn *c, const store_scope *scope,
                          const char *domain_id, int64_t seq,
-                         const json_t *fields)
+                         const json_t *fields, const json_t *plain)
 {
     /* a row per field and the domain's, and an option candidate per
      * member at most (+1: malloc(0) may return NULL) */
@@ -625,7 +639,8 @@ int sq_index_case_insert(sqlite_conn *c, const store_scope *scope,
     value_row *rows = malloc((field_count + 1) * sizeof *rows);
     value_row *options = malloc((member_count(fields) + 1) * sizeof *options);
     value_row *days = malloc((field_count + 1) * sizeof *days);
-    new_case nc = {c, scope, domain_id, seq, rows, 1, options, 0, days, 0};
+    new_case nc = {c, scope, domain_id, seq, rows, 1, plain, options, 0,
+                   days, 0};
     textbuf body = {0};
     bool any_text = false;
     const char *field_id;

@@ -290,10 +290,12 @@ int sq_search_sql(const store_search_query *q, const sq_search_plan *plan,
 
 /* sqlite_index.c */
 /* Files the new case seq, holding fields, in the search index: its value
- * rows, the counts of its keys and options, and its full text (queued). */
+ * rows, the counts of its keys and options, and its full text (queued).
+ * plain: ids of fields known to have no options, or NULL (see
+ * store_case.plain_fields). */
 int sq_index_case_insert(sqlite_conn *c, const store_scope *scope,
                          const char *domain_id, int64_t seq,
-                         const json_t *fields);
+                         const json_t *fields, const json_t *plain);
 /* Adds the cases noted under each key in the transaction to
  * search_keys.n; part of sq_flush_before_commit. */
 int sq_index_flush(sqlite_conn *c);
