@@ -68,6 +68,12 @@ typedef struct request_ctx {
     const char *error_message;
     const char *error_resource_id;   /* ResourceNotFoundException only */
     const char *error_resource_type;
+
+    /* when set, called as the request is destroyed, on its event thread
+     * once its answer has gone: what a handler that finished on the
+     * store's thread (api_tx_later) leaves to free there instead */
+    void (*release)(void *arg);
+    void *release_arg;
 } request_ctx;
 
 #endif

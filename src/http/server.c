@@ -113,6 +113,8 @@ static http_request *request_new(const casesd_app *app, const char *method,
 
 static void request_free(http_request *req)
 {
+    if (req->ctx.release)
+        req->ctx.release(req->ctx.release_arg);
     json_decref(req->ctx.input);
     json_decref(req->ctx.output);
     free(req->ctx.reply_body);
