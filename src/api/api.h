@@ -76,6 +76,9 @@ int api_store_failed(request_ctx *ctx, int status);
 
 /* Number of system fields every domain is created with (domains.c). */
 int api_system_field_count(void);
+/* The type of the system field id ("Text", "SingleSelect", ...), or NULL
+ * when id names none. */
+const char *api_system_field_type(const char *id);
 
 /* --- helpers shared by the handlers (api/common.c) ------------------------- */
 

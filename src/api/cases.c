@@ -631,26 +631,24 @@ static json_t *new_case_values(const create_tx *t, json_t *changes,
     return values;
 }
 
-/* The ids of the new case's fields that are known not to be SingleSelect
- * (store_case.plain_fields): the request's fields of other types, and
- * those the server sets. */
-static json_t *new_case_plain_fields(const field_check *fc)
+/* The ids of the new case's values whose fields are known not to be
+ * SingleSelect (store_case.plain_fields): by the field's document for the
+ * request's fields, by the system fields' types for those the server
+ * sets. */
+static json_t *new_case_plain_fields(const field_check *fc,
+                                     const json_t *values)
 {
-    static const char *const minted[] = {
-        "case_id", "reference_number", "created_datetime",
-        "last_updated_datetime", "last_closed_datetime", "last_updated_user",
-        NULL};
-    json_t *plain = json_object(), *doc;
+    json_t *plain = json_object(), *value;
     const char *id;
 
-    json_object_foreach(fc->docs, id, doc) {
-        value_field field;
-        value_field_of(doc, &field);
+    json_object_foreach((json_t *)values, id, value) {
+        const json_t *doc = json_object_get(fc->docs, id);
+        value_field field = {.type = api_system_field_type(id)};
+        if (doc)
+            value_field_of(doc, &field);
         if (field.type && strcmp(field.type, "SingleSelect") != 0)
             json_object_set_new(plain, id, json_true());
     }
-    for (const char *const *m = minted; *m; m++)
-        json_object_set_new(plain, *m, json_true());
     return plain;
 }
 
@@ -793,7 +791,7 @@ static int check_new_case(store_conn *conn, create_tx *t, int64_t now,
         (rc = check_fields(&fc, json_object_get(ctx->input, "fields"))) != 0)
         goto done;
     t->values = new_case_values(t, fc.changes, now);
-    t->plain = new_case_plain_fields(&fc);
+    t->plain = new_case_plain_fields(&fc, t->values);
     if ((rc = check_create_required(&fc, t->tpl, t->values)) != 0 ||
         (rc = check_rules(&fc, t->tpl, t->values, NULL)) != 0)
         goto done;

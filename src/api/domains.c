@@ -42,6 +42,14 @@ int api_system_field_count(void)
     return (int)(sizeof system_fields / sizeof system_fields[0]);
 }
 
+const char *api_system_field_type(const char *id)
+{
+    for (int i = 0; i < api_system_field_count(); i++)
+        if (strcmp(system_fields[i].id, id) == 0)
+            return system_fields[i].type;
+    return NULL;
+}
+
 static const store_option status_options[] = {
     {"Open", "open", true},
     {"Closed", "closed", true},

@@ -344,6 +344,20 @@ class CreateCaseTests(CaseTestBase):
         only_req = self.create(tags={"a": "b"})
         self.assertEqual(self.get(only_req, ["title"])["tags"], {"a": "b"})
 
+    def test_new_cases_add_to_option_totals(self):
+        """A search's totalCount for one option comes from counts the store
+        keeps once a case holds it; a new case must add to them, whether
+        its request names the option or the server gives status its
+        default."""
+        first = self.create([fv("status", s("closed"))])
+        # the update starts the counts of (pick, red) and (status, open)
+        self.update(first, [fv(self.pick, s("red")), fv("status", s("open"))])
+        self.create([fv(self.pick, s("red"))])
+        for fid, value in ((self.pick, "red"), ("status", "open")):
+            r = self.cc.search_cases(domainId=self.dom, filter={"field": {
+                "equalTo": {"id": fid, "value": {"stringValue": value}}}})
+            self.assertEqual(r["totalCount"], 2, fid)
+
     def test_idempotent_replay(self):
         token = str(uuid.uuid4())
         fields = self.base_fields() + [fv(self.text, s("once"))]
