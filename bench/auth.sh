@@ -22,10 +22,10 @@
 # alone: the signature, the user's access record, the case's tags, and the
 # search's tag condition.  Besides requests/s, the server's own CPU time per
 # request is reported (from /proc), which load elsewhere on the machine
-# disturbs far less.  When valgrind is installed, the same requests
-# are also measured in instructions per request (callgrind, user space,
-# one request at a time), which the load of a shared machine does not
-# disturb.  Writes bench/results-auth.md.
+# disturbs far less.  When valgrind is installed (and BENCH_CALLGRIND is
+# not 0), the same requests are also measured in instructions per request
+# (callgrind, user space, one request at a time), which the load of a
+# shared machine does not disturb.  Writes bench/results-auth.md.
 #
 #   bench/auth.sh [seconds-per-run] [cases] [rounds]  (defaults 2, 2000, 16)
 source "$(dirname "$0")/lib.sh"
@@ -295,7 +295,10 @@ start_callgrind() {  # flags...
     --account-id "$account" --workers 1 "$@" 2>>"$dir/callgrind.log" &
   cg_pid=$!
   cg_url="http://127.0.0.1:$port"
-  until curl -sf "$cg_url/health" >/dev/null; do sleep 0.1; done
+  until curl -sf "$cg_url/health" >/dev/null; do
+    kill -0 "$cg_pid" 2>/dev/null || { cat "$dir/callgrind.log" >&2; exit 1; }
+    sleep 0.1
+  done
 }
 
 stop_callgrind() {
@@ -382,7 +385,7 @@ instruction_table() {
   summary "${timed[@]}"
   echo
   echo "The signature check alone, on this CPU (build/bench/sigv4_verify: parse and verify the GetCase request above, without HTTP; cold: after reading through 8 MiB, as a request's other work evicts it): $(build/bench/sigv4_verify 20000 | sed 's/^sigv4 parse+verify: //')."
-  command -v valgrind >/dev/null && instruction_table
+  [ "${BENCH_CALLGRIND:-1}" = 1 ] && command -v valgrind >/dev/null && instruction_table
   cat <<'TXT'
 
 ## Where the cost goes
@@ -410,4 +413,4 @@ instruction_table() {
   shared machine: the control shows by how much.  The instruction counts
   do not swing, but overstate the signature as said above.
 TXT
-} | tee bench/results-auth.md
+} | tee "$results_dir/results-auth.md"

@@ -62,7 +62,7 @@ done
   bench_row "$conns" "$secs" GetCase    POST "/domains/$domain/cases/$case_id" "$get_body"
   bench_row "$conns" "$secs" CreateCase POST "/domains/$domain/cases" "$create_body"
   echo
-} | tee bench/results-cases.md
+} | tee "$results_dir/results-cases.md"
 
 # CreateCase in more windows, each as long as the table's.
 window_lines=""
@@ -71,7 +71,7 @@ for ((w = 0; w < create_windows; w++)); do
   window_lines+="$(sed -E 's/RESULT rps=([0-9]+) p50=([0-9.]+) p99=([0-9.]+) errors=([0-9]+) non2xx=([0-9]+)/\1 \2 \3 \4 \5/' <<<"$line")"$'\n'
 done
 if (( create_windows > 0 )); then
-  python3 - "$secs" "$create_windows" <<PY | tee -a bench/results-cases.md
+  python3 - "$secs" "$create_windows" <<PY | tee -a "$results_dir/results-cases.md"
 import statistics, sys
 secs, n = sys.argv[1], sys.argv[2]
 rows = [l.split() for l in """$window_lines""".strip().split("\n")]
@@ -101,9 +101,9 @@ import boto3
 c=boto3.client('connectcases',endpoint_url='$url',region_name='us-east-1',aws_access_key_id='AKIDBENCH',aws_secret_access_key='x')
 print(c.search_cases(domainId='$domain',maxResults=1).get('totalCount',0))")
 done
-echo "- RSS with $have cases in the store: $(rss_mib) MiB" | tee -a bench/results-cases.md
+echo "- RSS with $have cases in the store: $(rss_mib) MiB" | tee -a "$results_dir/results-cases.md"
 
-python3 - "$round_secs" "$(getconf CLK_TCK)" "$rounds" <<PY | tee -a bench/results-cases.md
+python3 - "$round_secs" "$(getconf CLK_TCK)" "$rounds" <<PY | tee -a "$results_dir/results-cases.md"
 import statistics, sys
 secs, tck, rounds = float(sys.argv[1]), int(sys.argv[2]), sys.argv[3]
 rows = [list(map(int, l.split())) for l in """$round_lines""".strip().split("\n")]

@@ -6,6 +6,10 @@ cd "$(dirname "${BASH_SOURCE[0]}")/.."
 bin=${CASESD_BIN:-build/casesd}
 [ -x "$bin" ] || make -s
 command -v wrk >/dev/null || { echo "wrk missing: run scripts/install-deps.sh" >&2; exit 1; }
+# Where the scripts write their results-*.md: bench/ unless BENCH_RESULTS
+# names another folder (tests/bench_smoke.sh writes to a temporary one, so
+# a smoke run leaves the committed results alone).
+results_dir=${BENCH_RESULTS:-bench}
 
 free_port() {
   python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'

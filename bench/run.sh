@@ -36,4 +36,4 @@ PY
   echo "- ready to serve: ${ready_ms} ms after exec"
   echo "- idle RSS: ${idle_rss} MiB"
   echo "- RSS after the run: $(rss_mib) MiB"
-} | tee bench/results-config.md
+} | tee "$results_dir/results-config.md"

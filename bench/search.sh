@@ -145,4 +145,4 @@ table() {
   echo
   echo "- idle RSS after start: $((idle_rss_kib / 1024)) MiB"
   echo "- RSS after the runs: $(( $(awk '/VmRSS/ {print $2}' "/proc/$pid/status") / 1024 )) MiB, peak $(( $(awk '/VmHWM/ {print $2}' "/proc/$pid/status") / 1024 )) MiB"
-} | tee bench/results-search.md
+} | tee "$results_dir/results-search.md"

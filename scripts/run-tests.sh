@@ -25,6 +25,7 @@ run_suite docs   tests/docs_fresh.sh
 run_suite e2e    python3 tests/e2e/run.py
 run_suite cli    tests/e2e/cli_smoke.sh
 run_suite js     tests/e2e/js/run.sh
+run_suite bench  tests/bench_smoke.sh
 
 passed=0; failed=0
 while read -r p f; do
