@@ -643,9 +643,11 @@ static json_t *new_case_plain_fields(const field_check *fc,
 
     json_object_foreach((json_t *)values, id, value) {
         const json_t *doc = json_object_get(fc->docs, id);
-        value_field field = {.type = api_system_field_type(id)};
+        value_field field = {0};
         if (doc)
             value_field_of(doc, &field);
+        else
+            field.type = api_system_field_type(id);
         if (field.type && strcmp(field.type, "SingleSelect") != 0)
             json_object_set_new(plain, id, json_true());
     }
