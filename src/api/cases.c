@@ -528,12 +528,13 @@ typedef struct {
     json_t *user;         /* last_updated_user value, or NULL (borrowed) */
     const char *reply_id; /* the case the reply names */
     /* The checked request (check_new_case), owned: the template, the new
-     * case's values and tags, and its time; the values, audit fields and
-     * performer as the store keeps them (malloc'd), and the event's id. */
+     * case's values and tags, and its time; the values and the creation
+     * event's performer as the store keeps them (malloc'd), and the
+     * event's id. */
     json_t *tpl, *values, *tags;
     json_t *plain; /* store_case.plain_fields of the new case */
     int64_t now;
-    char *values_text, *events_text, *performer_text;
+    char *values_text, *performer_text;
     char event_id[ID_UUID_LEN];
     /* Checked before the transaction (check_early), in a snapshot whose
      * configuration had checked_version. */
@@ -550,9 +551,8 @@ static void create_tx_clear(create_tx *t)
     json_decref(t->plain);
     t->tpl = t->values = t->tags = t->plain = NULL;
     free(t->values_text);
-    free(t->events_text);
     free(t->performer_text);
-    t->values_text = t->events_text = t->performer_text = NULL;
+    t->values_text = t->performer_text = NULL;
 }
 
 /* SHA-256 (hex, arena-owned) of what makes two CreateCase requests the
@@ -704,47 +704,30 @@ static json_t *new_case_tags(request_ctx *ctx, const json_t *tpl)
 }
 
 /*
- * The new case's values and the fields of its creation event, as the
- * store keeps them: {"id":value,...} and [{"eventFieldId":"id",
- * "newValue":value},...], the text jsonw_dump gives for the values and
- * for the event fields audit_field would build.  Written in one pass: the
- * event repeats each value's text, and building the event as jansson
- * values (json_pack per field) only to print them was a fifth of the
- * work of checking a CreateCase.
+ * The new case's values as the store keeps them: {"id":value,...}, the
+ * text jsonw_dump gives.  The fields of the creation event are not
+ * written: they are the values, each as a newValue, and the store reads
+ * them off the case (store_case.created_event_id).
  */
-static int write_created_text(create_tx *t)
+static int write_values_text(create_tx *t)
 {
-    textbuf values = {0}, events = {0};
+    textbuf values = {0};
     const char *id;
     json_t *value;
     size_t len;
 
     textbuf_reserve(&values, 1024);
-    textbuf_reserve(&events, 1536);
     textbuf_put(&values, "{", 1);
-    textbuf_put(&events, "[", 1);
     json_object_foreach(t->values, id, value) {
-        size_t value_at;
-        if (values.len > 1) {
+        if (values.len > 1)
             textbuf_put(&values, ",", 1);
-            textbuf_put(&events, ",", 1);
-        }
         textbuf_put_string(&values, id);
         textbuf_put(&values, ":", 1);
-        value_at = values.len;
         textbuf_put_json(&values, value);
-        textbuf_put(&events, "{\"eventFieldId\":", 16);
-        textbuf_put_string(&events, id);
-        textbuf_put(&events, ",\"newValue\":", 12);
-        if (!values.failed)
-            textbuf_put(&events, values.p + value_at, values.len - value_at);
-        textbuf_put(&events, "}", 1);
     }
     textbuf_put(&values, "}", 1);
-    textbuf_put(&events, "]", 1);
     t->values_text = textbuf_finish(&values, &len);
-    t->events_text = textbuf_finish(&events, &len);
-    return t->values_text && t->events_text ? STORE_OK : STORE_ERROR;
+    return t->values_text ? STORE_OK : STORE_ERROR;
 }
 
 /* The new case's tags may be no more than the quota allows, and the
@@ -764,7 +747,7 @@ static int check_new_tags(request_ctx *ctx, const json_t *tags)
 static int serialise_new_case(create_tx *t)
 {
     json_t *performer = performer_doc(t->ctx);
-    int rc = write_created_text(t);
+    int rc = write_values_text(t);
 
     t->performer_text = performer ? jsonw_dump(performer, NULL) : NULL;
     json_decref(performer);
@@ -812,11 +795,9 @@ static int write_new_case(store_conn *conn, create_tx *t)
                     .template_id = api_input_str(ctx, "templateId"),
                     .created_ms = t->now, .updated_ms = t->now,
                     .fields = t->values, .fields_text = t->values_text,
-                    .plain_fields = t->plain};
-    store_audit_event ev = {.event_id = t->event_id, .type = "Case.Created",
-                            .performed_ms = t->now,
-                            .fields_text = t->events_text,
-                            .performed_by_text = t->performer_text};
+                    .plain_fields = t->plain,
+                    .created_event_id = t->event_id,
+                    .created_by_text = t->performer_text};
     int rc = store_case_insert(conn, &ctx->scope, &c);
 
     if (rc == STORE_OK && json_object_size(t->tags) > 0)
@@ -826,9 +807,6 @@ static int write_new_case(store_conn *conn, create_tx *t)
         rc = store_idempotency_put(conn, &ctx->scope, t->domain_id, t->token,
                                    t->digest, t->case_id,
                                    t->now + ctx->app->cfg.idempotency_ttl_ms);
-    if (rc == STORE_OK)
-        rc = store_audit_append(conn, &ctx->scope, t->domain_id, t->case_id,
-                                &ev);
     return rc;
 }
 

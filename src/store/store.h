@@ -272,6 +272,14 @@ typedef struct {
      * cases holding each option: it need not look these fields' values
      * up among the options. */
     const json_t *plain_fields;
+    /* store_case_insert: the case's Case.Created event, when set: its id
+     * and its performedBy as JSON text.  Its time is created_ms and its
+     * fields are the case's values, each as a newValue in the values'
+     * order, so a store may keep only these two and read the rest off the
+     * case for as long as the case's values are those it was created
+     * with.  store_audit_list returns the event like any other. */
+    const char *created_event_id;
+    const char *created_by_text;
 } store_case;
 
 /* Inserts c (c->seq is set). STORE_CONFLICT when the case id is taken. */

@@ -725,6 +725,52 @@ class AuditEventsTests(CaseTestBase):
             self.assertEqual(f["oldValue"], s("v%d" % (i - 1)))
             self.assertEqual(f["newValue"], s("v%d" % i))
 
+    def created_event_values(self):
+        """Values whose text a store could easily change on the way back."""
+        return [fv(self.text, s('quote " backslash \\ tab \t, é, \u2603, \U0001F600')),
+                fv(self.multi, s("line one\nline two")),
+                fv(self.num, {"doubleValue": 0.1}), fv(self.flag, {"booleanValue": False}),
+                fv(self.when, s("2024-02-29T23:59:59.999Z")), fv(self.agent, {"userArnValue": USER})]
+
+    def test_created_event_unchanged_by_later_events(self):
+        # A case keeps its creation event apart from the other events until
+        # it first changes; the event must read the same before and after.
+        comment = {"comment": {"body": "a note", "contentType": "Text/Plain"}}
+        for first in ["update", "related item"]:
+            with self.subTest(first=first):
+                cid = self.create(self.created_event_values(), performedBy={"userArn": USER})
+                created = self.events(cid)
+                self.assertEqual([e["type"] for e in created], ["Case.Created"])
+                stored = self.values(cid, self.all_ids())
+                self.assertEqual({f["eventFieldId"]: f["newValue"]
+                                  for f in created[0]["fields"]}, stored)
+                if first == "update":
+                    self.update(cid, [fv(self.text, s("changed"))])
+                    kinds = ["Case.Updated", "Case.Created"]
+                else:
+                    self.cc.create_related_item(domainId=self.dom, caseId=cid,
+                                                type="Comment", content=comment)
+                    kinds = ["RelatedItem.Created", "Case.Created"]
+                for size in [1, 25]:
+                    evs = self.events(cid, page_size=size)
+                    self.assertEqual([e["type"] for e in evs], kinds)
+                    self.assertEqual(evs[-1], created[0])
+                self.update(cid, [fv(self.num, {"doubleValue": 7})])
+                evs = self.events(cid)
+                self.assertEqual(len(evs), 3)
+                self.assertEqual(evs[0]["type"], "Case.Updated")
+                self.assertEqual(evs[1:], self.events(cid)[1:])
+                self.assertEqual(evs[-1], created[0])
+                old = next(f["oldValue"] for f in evs[0]["fields"]
+                           if f["eventFieldId"] == self.num)
+                self.assertEqual(old, {"doubleValue": 0.1})
+
+    def test_created_event_of_deleted_case_is_gone(self):
+        cid = self.create(self.created_event_values())
+        self.cc.delete_case(domainId=self.dom, caseId=cid)
+        self.assertNotFound(self.cc.get_case_audit_events, resource_id=cid,
+                            domainId=self.dom, caseId=cid)
+
     def test_bad_arguments(self):
         cid = self.create()
         for bad in [0, 26]:

@@ -70,3 +70,15 @@ void store_fixture_close(fixture *f)
         unlink(path);
     }
 }
+
+long long store_fixture_count(sqlite3 *db, const char *sql)
+{
+    sqlite3_stmt *s = NULL;
+    long long n = -1;
+
+    if (sqlite3_prepare_v2(db, sql, -1, &s, NULL) == SQLITE_OK &&
+        sqlite3_step(s) == SQLITE_ROW)
+        n = sqlite3_column_int64(s, 0);
+    sqlite3_finalize(s);
+    return n;
+}

@@ -26,4 +26,7 @@ void store_fixture_close(fixture *f);
  * failure. */
 bool store_fixture_reopen(fixture *f);
 
+/* The integer the first row of sql gives on db (a count), or -1. */
+long long store_fixture_count(sqlite3 *db, const char *sql);
+
 #endif

@@ -65,18 +65,6 @@ static void *write_cases(void *arg)
     return NULL;
 }
 
-static long long count_rows(sqlite3 *db, const char *sql)
-{
-    sqlite3_stmt *s = NULL;
-    long long n = -1;
-
-    if (sqlite3_prepare_v2(db, sql, -1, &s, NULL) == SQLITE_OK &&
-        sqlite3_step(s) == SQLITE_ROW)
-        n = sqlite3_column_int64(s, 0);
-    sqlite3_finalize(s);
-    return n;
-}
-
 /* Writes from many threads share batches: each gets its own answer, a
  * failed one leaves nothing behind, and every successful one is in the
  * file once the store is closed. */
@@ -101,10 +89,10 @@ TEST(commit_queue_answers_every_write_and_keeps_only_the_successful)
     for (int i = 0; i < WRITES_PER_THREAD; i++)
         failing += i % FAIL_EVERY == 0;
     CHECK((raw = store_fixture_reopen_raw(&f)) != NULL);
-    CHECK_INT(count_rows(raw, "SELECT count(*) FROM cases"),
+    CHECK_INT(store_fixture_count(raw, "SELECT count(*) FROM cases"),
               THREADS * (WRITES_PER_THREAD - failing));
     /* the failed writes: i a multiple of 5, so ids ending in 0 or 5 */
-    CHECK_INT(count_rows(raw, "SELECT count(*) FROM cases "
+    CHECK_INT(store_fixture_count(raw, "SELECT count(*) FROM cases "
                               "WHERE case_id GLOB '*[05]'"),
               0);
     sqlite3_close(raw);
@@ -122,7 +110,7 @@ TEST(commit_queue_close_keeps_answered_writes)
     CHECK(store_fixture_open(&f, 2));
     CHECK_INT(store_tx(f.conn, add_case_tx, &w), STORE_OK);
     CHECK((raw = store_fixture_reopen_raw(&f)) != NULL);
-    CHECK_INT(count_rows(raw, "SELECT count(*) FROM cases WHERE case_id = 'only'"),
+    CHECK_INT(store_fixture_count(raw, "SELECT count(*) FROM cases WHERE case_id = 'only'"),
               1);
     sqlite3_close(raw);
     store_fixture_close(&f);
@@ -410,7 +398,7 @@ TEST(commit_queue_later_writes_are_all_answered_and_kept)
     }
     CHECK_INT(wrong, 0);
     CHECK((raw = store_fixture_reopen_raw(&f)) != NULL);
-    CHECK_INT(count_rows(raw, "SELECT count(*) FROM cases "
+    CHECK_INT(store_fixture_count(raw, "SELECT count(*) FROM cases "
                               "WHERE case_id GLOB 'many-*'"),
               LATER_WRITES);
     sqlite3_close(raw);

@@ -1126,6 +1126,10 @@ TEST(search_store_full_text_index_moved_to_its_own_file)
                               strlen("DROP TABLE case_fts;\n"))
                      : NULL;
     CHECK(old_index && sqlite3_exec(db, old_index, NULL, NULL, NULL) == SQLITE_OK);
+    /* and without what 019 added */
+    CHECK(sqlite3_exec(db, "ALTER TABLE cases DROP COLUMN created_event_id; "
+                           "ALTER TABLE cases DROP COLUMN created_by",
+                       NULL, NULL, NULL) == SQLITE_OK);
     CHECK(sqlite3_exec(db, "PRAGMA user_version = 17", NULL, NULL, NULL) ==
           SQLITE_OK);
     for (int i = 0; terms[i]; i++) {

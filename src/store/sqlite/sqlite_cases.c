@@ -20,6 +20,9 @@ enum case_stmt {
     ST_PURGE_CASES,
     ST_PURGE_TOKENS,
     ST_AUDIT_INSERT,
+    ST_CREATED_MOVE,
+    ST_CREATED_CLEAR,
+    ST_CREATED_GET,
     ST_AUDIT_LIST,
     ST_TOKEN_PUT,
     ST_TOKEN_GET,
@@ -29,10 +32,19 @@ enum case_stmt {
 
 _Static_assert(ST_CASES__COUNT <= 64, "case statements overflow their slots");
 
+/* The fields of a case's creation event, from the values of the case (a
+ * row of cases): {eventFieldId, newValue} for each value, in the values'
+ * order, as the API wrote them when the event had a row of its own.
+ * json_each reads a value's text back unchanged, numbers included. */
+#define CREATED_EVENT_FIELDS \
+    "(SELECT json_group_array(json_object('eventFieldId', f.key, " \
+    "'newValue', json(f.value))) FROM json_each(fields) f)"
+
 static const char *const case_sql[ST_CASES__COUNT] = {
     [ST_CASE_INSERT] =
         "INSERT INTO cases (account, region, domain_id, case_id, template_id, "
-        "created_ms, updated_ms, fields) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+        "created_ms, updated_ms, fields, created_event_id, created_by) "
+        "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
     [ST_CASE_GET] =
         "SELECT seq, template_id, created_ms, updated_ms, fields FROM cases "
         "WHERE account = ?1 AND region = ?2 AND domain_id = ?3 AND case_id = ?4",
@@ -65,6 +77,23 @@ static const char *const case_sql[ST_CASES__COUNT] = {
         "performed_ms, fields, performed_by) SELECT seq, ?5, ?6, ?7, ?8, ?9, "
         "?10 FROM cases WHERE account = ?1 AND region = ?2 AND domain_id = ?3 "
         "AND case_id = ?4",
+    /* The creation event a case still keeps in its row (migration 019):
+     * into case_audit, then out of the row; and read as an event. */
+    [ST_CREATED_MOVE] =
+        "INSERT OR FAIL INTO case_audit (case_seq, event_id, type, "
+        "related_item_type, performed_ms, fields, performed_by) "
+        "SELECT seq, created_event_id, 'Case.Created', NULL, created_ms, "
+        CREATED_EVENT_FIELDS ", created_by FROM cases WHERE account = ?1 "
+        "AND region = ?2 AND domain_id = ?3 AND case_id = ?4 "
+        "AND created_event_id IS NOT NULL",
+    [ST_CREATED_CLEAR] =
+        "UPDATE cases SET created_event_id = NULL, created_by = NULL "
+        "WHERE account = ?1 AND region = ?2 AND domain_id = ?3 AND case_id = ?4",
+    [ST_CREATED_GET] =
+        "SELECT 0, created_event_id, 'Case.Created', NULL, created_ms, "
+        CREATED_EVENT_FIELDS ", created_by FROM cases WHERE account = ?1 "
+        "AND region = ?2 AND domain_id = ?3 AND case_id = ?4 "
+        "AND created_event_id IS NOT NULL",
     [ST_AUDIT_LIST] =
         "SELECT a.seq, a.event_id, a.type, a.related_item_type, "
         "a.performed_ms, a.fields, a.performed_by FROM case_audit a "
@@ -138,6 +167,8 @@ int sq_case_insert(store_conn *conn, const store_scope *scope,
     sqlite3_bind_int64(s, 6, cs->created_ms);
     sqlite3_bind_int64(s, 7, cs->updated_ms);
     sq_bind_text(s, 8, fields);
+    sq_bind_text(s, 9, cs->created_event_id);
+    sq_bind_text(s, 10, cs->created_event_id ? cs->created_by_text : NULL);
     status = sq_run(c, s, "insert case");
     if (status != STORE_OK)
         goto cleanup;
@@ -232,6 +263,27 @@ cleanup:
     return status;
 }
 
+/* Moves the creation event a case keeps in its row into case_audit
+ * (migration 019), before anything that would make it wrong or out of
+ * order: a change of the case's values, or another event of the case. */
+static int materialise_created_event(sqlite_conn *c, const store_scope *scope,
+                                     const char *domain_id, const char *case_id)
+{
+    sqlite3_stmt *s = stmt(c, ST_CREATED_MOVE);
+    int status;
+
+    if (!s)
+        return STORE_ERROR;
+    bind_case_key(s, scope, domain_id, case_id);
+    status = sq_run(c, s, "move creation event");
+    if (status != STORE_OK || sqlite3_changes(c->db) == 0)
+        return status;
+    if (!(s = stmt(c, ST_CREATED_CLEAR)))
+        return STORE_ERROR;
+    bind_case_key(s, scope, domain_id, case_id);
+    return sq_run(c, s, "clear creation event");
+}
+
 int sq_case_update(store_conn *conn, const store_scope *scope,
                           const store_case *cs)
 {
@@ -241,6 +293,9 @@ int sq_case_update(store_conn *conn, const store_scope *scope,
     int status = STORE_ERROR;
 
     if (!s || !fields)
+        goto cleanup;
+    status = materialise_created_event(c, scope, cs->domain_id, cs->case_id);
+    if (status != STORE_OK)
         goto cleanup;
     bind_case_key(s, scope, cs->domain_id, cs->case_id);
     sqlite3_bind_int64(s, 5, cs->updated_ms);
@@ -295,6 +350,9 @@ int sq_audit_append(store_conn *conn, const store_scope *scope,
 
     if (!s || !fields || !by)
         goto cleanup;
+    status = materialise_created_event(c, scope, domain_id, case_id);
+    if (status != STORE_OK)
+        goto cleanup;
     bind_case_key(s, scope, domain_id, case_id);
     sq_bind_text(s, 5, ev->event_id);
     sq_bind_text(s, 6, ev->type);
@@ -326,25 +384,20 @@ static int read_audit_row(sqlite3_stmt *s, store_audit_event *ev)
     return ev->fields && ev->performed_by ? STORE_OK : STORE_ERROR;
 }
 
-int sq_audit_list(store_conn *conn, const store_scope *scope,
-                         const char *domain_id, const char *case_id,
-                         int64_t before_seq, int limit, store_audit_cb cb,
-                         void *arg)
+/* Calls cb with each event s reads (rows as read_audit_row takes them),
+ * counting them into *emitted; s is done after. */
+static int emit_events(sqlite_conn *c, sqlite3_stmt *s, store_audit_cb cb,
+                       void *arg, int *emitted)
 {
-    sqlite_conn *c = as_sqlite(conn);
-    sqlite3_stmt *s = stmt(c, ST_AUDIT_LIST);
-    int rc, status = STORE_OK;
+    int rc = SQLITE_DONE, status = STORE_OK;
 
-    if (!s)
-        return STORE_ERROR;
-    bind_case_key(s, scope, domain_id, case_id);
-    sqlite3_bind_int64(s, 5, before_seq > 0 ? before_seq : INT64_MAX);
-    sqlite3_bind_int(s, 6, limit);
     while (status == STORE_OK && (rc = sqlite3_step(s)) == SQLITE_ROW) {
         store_audit_event ev;
         status = read_audit_row(s, &ev);
-        if (status == STORE_OK)
+        if (status == STORE_OK) {
             status = cb(&ev, arg);
+            (*emitted)++;
+        }
         json_decref(ev.fields);
         json_decref(ev.performed_by);
     }
@@ -352,6 +405,32 @@ int sq_audit_list(store_conn *conn, const store_scope *scope,
         status = sq_log_error(c, "list audit events", rc);
     sq_done(s);
     return status;
+}
+
+/* The events of case_audit, then the creation event when the case still
+ * keeps it in its row: then case_audit has none of the case's, and it
+ * is the oldest (seq 0). */
+int sq_audit_list(store_conn *conn, const store_scope *scope,
+                         const char *domain_id, const char *case_id,
+                         int64_t before_seq, int limit, store_audit_cb cb,
+                         void *arg)
+{
+    sqlite_conn *c = as_sqlite(conn);
+    sqlite3_stmt *s = stmt(c, ST_AUDIT_LIST);
+    int emitted = 0, status;
+
+    if (!s)
+        return STORE_ERROR;
+    bind_case_key(s, scope, domain_id, case_id);
+    sqlite3_bind_int64(s, 5, before_seq > 0 ? before_seq : INT64_MAX);
+    sqlite3_bind_int(s, 6, limit);
+    status = emit_events(c, s, cb, arg, &emitted);
+    if (status != STORE_OK || emitted >= limit)
+        return status;
+    if (!(s = stmt(c, ST_CREATED_GET)))
+        return STORE_ERROR;
+    bind_case_key(s, scope, domain_id, case_id);
+    return emit_events(c, s, cb, arg, &emitted);
 }
 
 /* --- idempotency tokens --------------------------------------------------------------- */

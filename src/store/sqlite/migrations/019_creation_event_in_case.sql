@@ -1,0 +1,21 @@
+-- A case's creation event stays in its row until the case changes.
+--
+-- The Case.Created event lists every value the case starts with, so its
+-- row in case_audit held a second copy of the case: the largest row a
+-- CreateCase wrote (about 1.3 KB of a case's 4.5), with an index entry
+-- and an AUTOINCREMENT counter besides.  Most cases are never changed
+-- after they are created, and until one is, its values are exactly the
+-- event's.  So a new case keeps only the event's id and performer here;
+-- its time is created_ms, and its fields are read off the case's values
+-- (sqlite_cases.c, CREATED_EVENT_FIELDS).
+--
+-- The event moves into case_audit, as it would have been written, just
+-- before the first change of the case's values or the first other event
+-- of the case, whichever comes first (materialise_created_event), and
+-- these columns go back to NULL.  So a case has its creation event here
+-- or in case_audit, never both, and while it is here, case_audit holds
+-- no event of the case.
+--
+-- Cases written before this migration have their event in case_audit.
+ALTER TABLE cases ADD COLUMN created_event_id TEXT;
+ALTER TABLE cases ADD COLUMN created_by TEXT;
