@@ -617,27 +617,16 @@ cleanup:
     return status;
 }
 
-/* The members of every field's value union. */
-static size_t member_count(const json_t *fields)
-{
-    const char *field_id;
-    json_t *value;
-    size_t n = 0;
-
-    json_object_foreach((json_t *)fields, field_id, value)
-        n += json_object_size(value);
-    return n;
-}
-
 int sq_index_case_insert(sqlite_conn *c, const store_scope *scope,
                          const char *domain_id, int64_t seq,
                          const json_t *fields, const json_t *plain)
 {
     /* a row per field and the domain's, and an option candidate per
-     * member at most (+1: malloc(0) may return NULL) */
+     * field at most: only a stringValue is one, and a union has one
+     * member of a name (+1: malloc(0) may return NULL) */
     size_t field_count = json_object_size(fields);
     value_row *rows = malloc((field_count + 1) * sizeof *rows);
-    value_row *options = malloc((member_count(fields) + 1) * sizeof *options);
+    value_row *options = malloc((field_count + 1) * sizeof *options);
     value_row *days = malloc((field_count + 1) * sizeof *days);
     new_case nc = {c, scope, domain_id, seq, rows, 1, plain, options, 0,
                    days, 0};
@@ -647,6 +636,8 @@ int sq_index_case_insert(sqlite_conn *c, const store_scope *scope,
     json_t *value;
     int status = rows && options && days ? STORE_OK : STORE_ERROR;
 
+    /* about what a case's text members take, so the body seldom grows */
+    textbuf_reserve(&body, 512);
     if (status == STORE_OK)
         status = key_of(c, scope, domain_id, SQ_KEY_DOMAIN, "", &rows[0].kkey);
     if (rows)
