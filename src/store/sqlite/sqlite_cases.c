@@ -22,7 +22,6 @@ enum case_stmt {
     ST_AUDIT_INSERT,
     ST_CREATED_MOVE,
     ST_CREATED_CLEAR,
-    ST_CREATED_GET,
     ST_AUDIT_LIST,
     ST_TOKEN_PUT,
     ST_TOKEN_GET,
@@ -78,7 +77,7 @@ static const char *const case_sql[ST_CASES__COUNT] = {
         "?10 FROM cases WHERE account = ?1 AND region = ?2 AND domain_id = ?3 "
         "AND case_id = ?4",
     /* The creation event a case still keeps in its row (migration 019):
-     * into case_audit, then out of the row; and read as an event. */
+     * into case_audit, then out of the row. */
     [ST_CREATED_MOVE] =
         "INSERT OR FAIL INTO case_audit (case_seq, event_id, type, "
         "related_item_type, performed_ms, fields, performed_by) "
@@ -89,17 +88,22 @@ static const char *const case_sql[ST_CASES__COUNT] = {
     [ST_CREATED_CLEAR] =
         "UPDATE cases SET created_event_id = NULL, created_by = NULL "
         "WHERE account = ?1 AND region = ?2 AND domain_id = ?3 AND case_id = ?4",
-    [ST_CREATED_GET] =
-        "SELECT 0, created_event_id, 'Case.Created', NULL, created_ms, "
-        CREATED_EVENT_FIELDS ", created_by FROM cases WHERE account = ?1 "
-        "AND region = ?2 AND domain_id = ?3 AND case_id = ?4 "
-        "AND created_event_id IS NOT NULL",
+    /* The events in case_audit, and the creation event when the case
+     * still keeps it in its row: then case_audit has none of the case's,
+     * and it is the oldest (seq 0).  One statement, so one snapshot: a
+     * change between two could move the event out of the row after the
+     * first looked in case_audit. */
     [ST_AUDIT_LIST] =
         "SELECT a.seq, a.event_id, a.type, a.related_item_type, "
         "a.performed_ms, a.fields, a.performed_by FROM case_audit a "
         "JOIN cases c ON c.seq = a.case_seq WHERE c.account = ?1 "
         "AND c.region = ?2 AND c.domain_id = ?3 AND c.case_id = ?4 "
-        "AND a.seq < ?5 ORDER BY a.seq DESC LIMIT ?6",
+        "AND a.seq < ?5 "
+        "UNION ALL SELECT 0, created_event_id, 'Case.Created', NULL, "
+        "created_ms, " CREATED_EVENT_FIELDS ", created_by FROM cases "
+        "WHERE account = ?1 AND region = ?2 AND domain_id = ?3 "
+        "AND case_id = ?4 AND created_event_id IS NOT NULL "
+        "ORDER BY 1 DESC LIMIT ?6",
     [ST_TOKEN_PUT] =
         "INSERT INTO idempotency (account, region, domain_id, token, "
         "request_hash, case_id, expires_ms) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7) "
@@ -384,32 +388,6 @@ static int read_audit_row(sqlite3_stmt *s, store_audit_event *ev)
     return ev->fields && ev->performed_by ? STORE_OK : STORE_ERROR;
 }
 
-/* Calls cb with each event s reads (rows as read_audit_row takes them),
- * counting them into *emitted; s is done after. */
-static int emit_events(sqlite_conn *c, sqlite3_stmt *s, store_audit_cb cb,
-                       void *arg, int *emitted)
-{
-    int rc = SQLITE_DONE, status = STORE_OK;
-
-    while (status == STORE_OK && (rc = sqlite3_step(s)) == SQLITE_ROW) {
-        store_audit_event ev;
-        status = read_audit_row(s, &ev);
-        if (status == STORE_OK) {
-            status = cb(&ev, arg);
-            (*emitted)++;
-        }
-        json_decref(ev.fields);
-        json_decref(ev.performed_by);
-    }
-    if (status == STORE_OK && rc != SQLITE_DONE)
-        status = sq_log_error(c, "list audit events", rc);
-    sq_done(s);
-    return status;
-}
-
-/* The events of case_audit, then the creation event when the case still
- * keeps it in its row: then case_audit has none of the case's, and it
- * is the oldest (seq 0). */
 int sq_audit_list(store_conn *conn, const store_scope *scope,
                          const char *domain_id, const char *case_id,
                          int64_t before_seq, int limit, store_audit_cb cb,
@@ -417,20 +395,25 @@ int sq_audit_list(store_conn *conn, const store_scope *scope,
 {
     sqlite_conn *c = as_sqlite(conn);
     sqlite3_stmt *s = stmt(c, ST_AUDIT_LIST);
-    int emitted = 0, status;
+    int rc = SQLITE_DONE, status = STORE_OK;
 
     if (!s)
         return STORE_ERROR;
     bind_case_key(s, scope, domain_id, case_id);
     sqlite3_bind_int64(s, 5, before_seq > 0 ? before_seq : INT64_MAX);
     sqlite3_bind_int(s, 6, limit);
-    status = emit_events(c, s, cb, arg, &emitted);
-    if (status != STORE_OK || emitted >= limit)
-        return status;
-    if (!(s = stmt(c, ST_CREATED_GET)))
-        return STORE_ERROR;
-    bind_case_key(s, scope, domain_id, case_id);
-    return emit_events(c, s, cb, arg, &emitted);
+    while (status == STORE_OK && (rc = sqlite3_step(s)) == SQLITE_ROW) {
+        store_audit_event ev;
+        status = read_audit_row(s, &ev);
+        if (status == STORE_OK)
+            status = cb(&ev, arg);
+        json_decref(ev.fields);
+        json_decref(ev.performed_by);
+    }
+    if (status == STORE_OK && rc != SQLITE_DONE)
+        status = sq_log_error(c, "list audit events", rc);
+    sq_done(s);
+    return status;
 }
 
 /* --- idempotency tokens --------------------------------------------------------------- */
