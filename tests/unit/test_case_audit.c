@@ -83,13 +83,20 @@ static json_t *events_of(fixture *f, const char *id, int limit)
     return out;
 }
 
+/* Whether member name of ev is the string want. */
+static bool member_is(const json_t *ev, const char *name, const char *want)
+{
+    const char *got = json_string_value(json_object_get(ev, name));
+    return got && !strcmp(got, want);
+}
+
 /* The event as it was created: its fields are the case's first values. */
 static bool is_created_event(const json_t *ev)
 {
     json_t *fields = json_loads(CREATED_FIELDS, 0, NULL);
     json_t *by = json_loads(BY_TEXT, 0, NULL);
-    bool same = ev && !strcmp(json_string_value(json_object_get(ev, "type")), "Case.Created") &&
-                !strcmp(json_string_value(json_object_get(ev, "id")), "ev-create") &&
+    bool same = member_is(ev, "type", "Case.Created") &&
+                member_is(ev, "id", "ev-create") &&
                 json_integer_value(json_object_get(ev, "time")) == 5 &&
                 json_equal(json_object_get(ev, "fields"), fields) &&
                 json_equal(json_object_get(ev, "by"), by);
@@ -105,13 +112,14 @@ static json_int_t seq_of(const json_t *ev)
 
 TEST(case_audit_creation_event_kept_until_the_case_changes)
 {
-    fixture f;
+    fixture f = {0};
     sqlite3 *db = NULL;
     json_t *fresh = NULL, *changed = NULL, *none = NULL, *cut = NULL;
     new_case kept = {"c0", "ev-create"}, other = {"c1", "ev-other"},
              without = {"c2", NULL};
 
-    if (!store_fixture_open(&f, 2))
+    CHECK(store_fixture_open(&f, 2));
+    if (!f.st)
         return;
     CHECK_INT(store_tx(f.conn, insert_tx, &kept), STORE_OK);
     CHECK_INT(store_tx(f.conn, insert_tx, &other), STORE_OK);
@@ -130,8 +138,7 @@ TEST(case_audit_creation_event_kept_until_the_case_changes)
     CHECK_INT(store_tx(f.conn, update_tx, "c0"), STORE_OK);
     changed = events_of(&f, "c0", 10);
     CHECK(changed && json_array_size(changed) == 2 &&
-          !strcmp(json_string_value(json_object_get(json_array_get(changed, 0), "type")),
-                  "Case.Updated") &&
+          member_is(json_array_get(changed, 0), "type", "Case.Updated") &&
           is_created_event(json_array_get(changed, 1)) &&
           seq_of(json_array_get(changed, 1)) > 0 &&
           seq_of(json_array_get(changed, 0)) > seq_of(json_array_get(changed, 1)));
@@ -144,9 +151,12 @@ TEST(case_audit_creation_event_kept_until_the_case_changes)
     if (db) {
         CHECK_INT(store_fixture_count(db, "SELECT count(*) FROM case_audit"), 2);
         CHECK_INT(store_fixture_count(db, "SELECT count(*) FROM cases "
-                                 "WHERE created_event_id IS NOT NULL"), 1);
-        CHECK_INT(store_fixture_count(db, "SELECT count(*) FROM cases WHERE case_id = 'c1' "
-                                 "AND created_event_id = 'ev-other'"), 1);
+                                          "WHERE created_event_id IS NOT NULL"),
+                  1);
+        CHECK_INT(store_fixture_count(db, "SELECT count(*) FROM cases "
+                                          "WHERE case_id = 'c1' "
+                                          "AND created_event_id = 'ev-other'"),
+                  1);
         sqlite3_close(db);
     }
     json_decref(fresh);

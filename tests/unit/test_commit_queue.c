@@ -93,7 +93,7 @@ TEST(commit_queue_answers_every_write_and_keeps_only_the_successful)
               THREADS * (WRITES_PER_THREAD - failing));
     /* the failed writes: i a multiple of 5, so ids ending in 0 or 5 */
     CHECK_INT(store_fixture_count(raw, "SELECT count(*) FROM cases "
-                              "WHERE case_id GLOB '*[05]'"),
+                                       "WHERE case_id GLOB '*[05]'"),
               0);
     sqlite3_close(raw);
     store_fixture_close(&f);
@@ -110,7 +110,8 @@ TEST(commit_queue_close_keeps_answered_writes)
     CHECK(store_fixture_open(&f, 2));
     CHECK_INT(store_tx(f.conn, add_case_tx, &w), STORE_OK);
     CHECK((raw = store_fixture_reopen_raw(&f)) != NULL);
-    CHECK_INT(store_fixture_count(raw, "SELECT count(*) FROM cases WHERE case_id = 'only'"),
+    CHECK_INT(store_fixture_count(raw, "SELECT count(*) FROM cases "
+                                       "WHERE case_id = 'only'"),
               1);
     sqlite3_close(raw);
     store_fixture_close(&f);
@@ -399,7 +400,7 @@ TEST(commit_queue_later_writes_are_all_answered_and_kept)
     CHECK_INT(wrong, 0);
     CHECK((raw = store_fixture_reopen_raw(&f)) != NULL);
     CHECK_INT(store_fixture_count(raw, "SELECT count(*) FROM cases "
-                              "WHERE case_id GLOB 'many-*'"),
+                                       "WHERE case_id GLOB 'many-*'"),
               LATER_WRITES);
     sqlite3_close(raw);
     store_fixture_close(&f);
