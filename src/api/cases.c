@@ -63,7 +63,6 @@
 #include "util/jalloc.h"
 #include "util/jsonr.h"
 #include "util/jsonw.h"
-#include "util/textbuf.h"
 #include "util/timeutil.h"
 
 /* How long a clientToken is remembered; meant to become a server option. */
@@ -703,33 +702,6 @@ static json_t *new_case_tags(request_ctx *ctx, const json_t *tpl)
     return tags;
 }
 
-/*
- * The new case's values as the store keeps them: {"id":value,...}, the
- * text jsonw_dump gives.  The fields of the creation event are not
- * written: they are the values, each as a newValue, and the store reads
- * them off the case (store_case.created_event_id).
- */
-static int write_values_text(create_tx *t)
-{
-    textbuf values = {0};
-    const char *id;
-    json_t *value;
-    size_t len;
-
-    textbuf_reserve(&values, 1024);
-    textbuf_put(&values, "{", 1);
-    json_object_foreach(t->values, id, value) {
-        if (values.len > 1)
-            textbuf_put(&values, ",", 1);
-        textbuf_put_string(&values, id);
-        textbuf_put(&values, ":", 1);
-        textbuf_put_json(&values, value);
-    }
-    textbuf_put(&values, "}", 1);
-    t->values_text = textbuf_finish(&values, &len);
-    return t->values_text ? STORE_OK : STORE_ERROR;
-}
-
 /* The new case's tags may be no more than the quota allows, and the
  * caller must be able to reach a case carrying them. */
 static int check_new_tags(request_ctx *ctx, const json_t *tags)
@@ -747,12 +719,15 @@ static int check_new_tags(request_ctx *ctx, const json_t *tags)
 static int serialise_new_case(create_tx *t)
 {
     json_t *performer = performer_doc(t->ctx);
-    int rc = write_values_text(t);
 
+    /* The creation event's fields are not written: they are the values,
+     * each as a newValue, and the store reads them off the case
+     * (store_case.created_event_id). */
+    t->values_text = jsonw_dump(t->values, NULL);
     t->performer_text = performer ? jsonw_dump(performer, NULL) : NULL;
     json_decref(performer);
     id_uuid(t->event_id);
-    return rc == STORE_OK && t->performer_text ? STORE_OK : STORE_ERROR;
+    return t->values_text && t->performer_text ? STORE_OK : STORE_ERROR;
 }
 
 /*
